@@ -1,0 +1,2 @@
+@0xfbb9d0b7eb53a084;
+# Ledger entry encoding. See docs/ledger.md.

@@ -1,0 +1,21 @@
+// pactum: the command line for keys, mandates, ledgers, settlement and benchmarks.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "crypto/crypto.h"
+#include "tools/cli.h"
+
+int main(int argc, char** argv) {
+  if (auto r = pactum::crypto::init(); !r) {
+    std::fprintf(stderr, "pactum: %s\n", r.error().to_string().c_str());
+    return pactum::tools::kExitFailure;
+  }
+  CLI::App app{"pactum: keys, mandates, ledgers, settlement and benchmarks for pactum nodes"};
+  app.require_subcommand(1);
+  pactum::tools::add_key_commands(app);
+  pactum::tools::add_ledger_commands(app);
+  pactum::tools::add_settle_command(app);
+  pactum::tools::add_bench_command(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

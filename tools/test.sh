@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The full test suite: set-up and build, every test, then the unit tests again
+# under AddressSanitizer and UndefinedBehaviorSanitizer.
+# PACTUM_SKIP_SANITIZE=1 skips the sanitizer pass (for quick local runs).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+"$root/tools/setup.sh" build
+meson test -C "$root/build" --print-errorlogs --num-processes 2
+
+if [[ ${PACTUM_SKIP_SANITIZE:-0} != 1 ]]; then
+  "$root/tools/setup.sh" build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C "$root/build-sanitize" --suite unit --print-errorlogs --num-processes 2
+fi
