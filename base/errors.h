@@ -60,6 +60,12 @@ enum class Errc : std::uint16_t {
   kEscrowUnauthorized = 401,
   kEscrowInsufficient = 402,
   kEscrowConditionUnmet = 403,
+  kEscrowUnknownMilestone = 404,
+  kEscrowBadTerms = 405,
+  kEscrowBadEvent = 406,
+  kEscrowConflictingEvent = 407,
+  kEscrowWrongContract = 408,
+  kEscrowStaleEvent = 409,
 
   // ledger: 500..599
   kLedgerCorrupt = 500,
@@ -133,6 +139,12 @@ constexpr std::string_view errc_name(Errc code) {
     case Errc::kEscrowUnauthorized: return "escrow_unauthorized";
     case Errc::kEscrowInsufficient: return "escrow_insufficient";
     case Errc::kEscrowConditionUnmet: return "escrow_condition_unmet";
+    case Errc::kEscrowUnknownMilestone: return "escrow_unknown_milestone";
+    case Errc::kEscrowBadTerms: return "escrow_bad_terms";
+    case Errc::kEscrowBadEvent: return "escrow_bad_event";
+    case Errc::kEscrowConflictingEvent: return "escrow_conflicting_event";
+    case Errc::kEscrowWrongContract: return "escrow_wrong_contract";
+    case Errc::kEscrowStaleEvent: return "escrow_stale_event";
     case Errc::kLedgerCorrupt: return "ledger_corrupt";
     case Errc::kLedgerChainBroken: return "ledger_chain_broken";
     case Errc::kLedgerMapFull: return "ledger_map_full";
