@@ -12,7 +12,11 @@
 //
 // Thread-safety: free functions are thread-safe. A SecretKey may be used from
 // several threads for signing (const); moving it is not thread-safe.
-// init() must be called once before anything else (main() does it).
+// init() must be called once before anything else (main() does it); calling it
+// again is harmless.
+//
+// Cost: each SecretKey holds a few guarded pages (sodium_malloc), so hold keys
+// by the dozen, not by the ten thousand.
 #pragma once
 
 #include <array>
@@ -55,7 +59,10 @@ class Sha256 {
   Digest finish();  // REQUIRES: called once.
 
  private:
-  alignas(16) std::array<std::uint8_t, 112> state_{};  // Backend context, opaque.
+  // Backend context (OpenSSL SHA256_CTX, the faster backend measured here; see
+  // docs/crypto.md), opaque. crypto/random_hash.cc static_asserts it fits.
+  alignas(16) std::array<std::uint8_t, 112> state_{};
+  bool finished_ = false;
 };
 
 // ---- Ed25519 ----
@@ -99,26 +106,37 @@ Result<void> verify_raw(const PublicKey& key, ByteSpan message, const Signature&
 
 // Key id: the first 8 bytes of SHA-256("pactum-key-id" || 0x00 || key), hex. For display.
 std::string key_id(const PublicKey& key);
-// Fingerprint for humans comparing keys by voice or eye: "SHA256:" + base64 of SHA-256(key).
+// Fingerprint for humans comparing keys by voice or eye: "SHA256:" + base64 of
+// SHA-256(key) without the trailing '=' (the OpenSSH convention), 50 characters.
 std::string fingerprint(const PublicKey& key);
 
 std::string base64_encode(ByteSpan data);             // RFC 4648 with padding.
-Result<Bytes> base64_decode(std::string_view text);   // Strict: kBadEncoding on error.
+// Strict: kBadEncoding on a character outside the alphabet (whitespace too), a
+// length not a multiple of 4, bad padding or non-zero trailing bits.
+Result<Bytes> base64_decode(std::string_view text);
 std::string public_key_to_text(const PublicKey& key); // base64 of the 32 bytes.
+// kBadEncoding on bad base64, kBadKey when it does not hold exactly 32 bytes.
 Result<PublicKey> public_key_from_text(std::string_view text);
+// Upper or lower case; kBadEncoding on an odd length or a non-hex character.
 Result<Bytes> hex_decode(std::string_view text);
 
 // ---- key files ----
-// Format (docs/formats.md): magic "PACTUMK1", version, KDF params, salt,
-// XChaCha20-Poly1305 nonce, sealed seed. Written with mode 0600.
+// Format (byte grammar in docs/crypto.md): magic "PACTUMK1", version, flags,
+// KDF params, salt, XChaCha20-Poly1305 nonce, public key, sealed (or plain)
+// seed, SHA-256 checksum. Written atomically (temp file, fsync, rename) with
+// mode 0600; an existing file at `path` is replaced.
 
 inline constexpr std::string_view kPassphraseEnv = "PACTUM_PASSPHRASE";
 
 // passphrase std::nullopt writes an unencrypted key file (--no-passphrase).
+// Encrypted files use Argon2id with the INTERACTIVE limits. kInvalidArgument
+// on an empty or over-long passphrase, kIo when the file cannot be written.
 Result<void> write_key_file(const std::string& path, const SecretKey& key,
                             std::optional<std::string_view> passphrase);
-// kBadPassphrase on a wrong passphrase, kCorruptKeyFile on a truncated or
-// corrupt file, kIo when it cannot be read.
+// kBadPassphrase on a wrong passphrase (or none for an encrypted file),
+// kCorruptKeyFile on a truncated or corrupt file (checksum, sizes, magic,
+// version, KDF limits, stored public key not matching the seed), kIo when it
+// cannot be read. A passphrase given for an unencrypted file is ignored.
 Result<SecretKey> read_key_file(const std::string& path,
                                 std::optional<std::string_view> passphrase);
 // True if the file at path is encrypted (needs a passphrase).
@@ -131,25 +149,37 @@ struct X509Der {
   Bytes der;
 };
 
-// An Ed25519 X.509 certificate for `subject_key`, issued (signed) by
+// An Ed25519 X.509 v3 certificate for `subject_key`, issued (signed) by
 // `issuer_key` (the organization root; pass the same key for a self-signed
-// root CA certificate). Validity in seconds since the Unix epoch.
+// root CA certificate). Validity in seconds since the Unix epoch. Profile in
+// docs/crypto.md. kInvalidArgument on an empty or over-long (> 64 bytes) name or
+// not_before >= not_after; kBadCertificate if OpenSSL refuses.
 Result<X509Der> make_certificate(const SecretKey& issuer_key, std::string_view issuer_name,
                                  const PublicKey& subject_key, std::string_view subject_name,
                                  bool is_ca, std::int64_t not_before_s, std::int64_t not_after_s);
 std::string certificate_to_pem(const X509Der& cert);
+// The first certificate in `pem`; kBadCertificate if there is none or it does
+// not parse.
 Result<X509Der> certificate_from_pem(std::string_view pem);
-// The Ed25519 public key inside a certificate.
+// The Ed25519 public key inside a certificate; kBadCertificate if the DER does
+// not parse (or has trailing bytes) or the key is not Ed25519.
 Result<PublicKey> certificate_public_key(const X509Der& cert);
 
 // Owner of an OpenSSL SSL_CTX configured for TLS 1.3 only with mutual
-// authentication. Resource type: move-only.
+// authentication. Resource type: move-only. Policy (docs/crypto.md): both sides
+// must present a certificate; chain building is ignored and a peer is admitted
+// exactly when accept_peer(Ed25519 key of its leaf certificate) is true; no
+// session tickets or session cache, so every connection runs the check.
+// accept_peer is called on OpenSSL's handshake thread and must be thread-safe
+// if connections are handshaken from several threads.
 class TlsContext {
  public:
   enum class Role { kServer, kClient };
   // Decides whether a peer whose leaf certificate carries `key` is admitted.
   using PeerCheck = std::function<bool(const PublicKey& key)>;
 
+  // kBadCertificate if `cert` does not parse or does not carry node_key's
+  // public key; kTls if OpenSSL refuses the configuration.
   static Result<TlsContext> create(Role role, const SecretKey& node_key, const X509Der& cert,
                                    PeerCheck accept_peer);
   TlsContext(TlsContext&&) noexcept;
@@ -163,5 +193,10 @@ class TlsContext {
   void* ctx_ = nullptr;
   std::unique_ptr<PeerCheck> check_;  // Referenced from the SSL_CTX ex_data.
 };
+
+// The Ed25519 key of the peer's leaf certificate on an established connection
+// (`ssl` is an SSL*, borrowed). kPeerNotPinned if the peer sent no certificate,
+// kBadCertificate if its key is not Ed25519.
+Result<PublicKey> peer_public_key(const void* ssl);
 
 }  // namespace pactum::crypto
