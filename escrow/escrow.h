@@ -43,8 +43,8 @@ namespace pactum::escrow {
 
 using PartyKey = std::array<std::uint8_t, 32>;     // Ed25519 public key.
 using Sha256Digest = std::array<std::uint8_t, 32>;
-using ContractId = std::array<std::uint8_t, 32>;
-using EventId = std::array<std::uint8_t, 16>;       // Chosen by the signer, unique per event.
+using ContractId = std::array<std::uint8_t, 16>;     // The contract's 16-byte id.
+using EventId = std::array<std::uint8_t, 16>;       // The signed envelope's random nonce.
 // SHA-256 of `data`. Must be pure; crypto::sha256 is one.
 using Sha256Fn = Sha256Digest (*)(ByteSpan data);
 
