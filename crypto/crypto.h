@@ -184,14 +184,17 @@ class TlsContext {
                                    PeerCheck accept_peer);
   TlsContext(TlsContext&&) noexcept;
   TlsContext& operator=(TlsContext&&) noexcept;
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
   ~TlsContext();
 
   void* native_handle() const { return ctx_; }  // SSL_CTX*, borrowed.
 
  private:
   TlsContext() = default;
+  // Owned (one reference). The PeerCheck lives in the SSL_CTX's ex_data and is
+  // freed with the SSL_CTX, so an SSL made from it never outlives its check.
   void* ctx_ = nullptr;
-  std::unique_ptr<PeerCheck> check_;  // Referenced from the SSL_CTX ex_data.
 };
 
 // The Ed25519 key of the peer's leaf certificate on an established connection
