@@ -1,0 +1,125 @@
+// Entry bytes: the byte grammar is in docs/ledger.md.
+//
+//   entry-bytes = "pactum-ledger-entry-v1" 0x00 canonical-capnp(Entry)
+//
+// canonical-capnp is one segment as capnp::canonicalize writes it (no segment
+// table): the root pointer, then the struct data and the Data blobs.
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "ledger/ledger.h"
+#include "protocol/ledger.capnp.h"
+
+namespace pactum::ledger {
+namespace {
+
+namespace wire = ::pactum::wire::ledger;
+
+constexpr std::size_t kPrefixBytes = kEntryDomain.size() + 1;
+static_assert(kEntryKindLast == static_cast<std::uint16_t>(wire::EntryKind::COSIGNED_CHECKPOINT),
+              "EntryKind must mirror protocol/ledger.capnp");
+
+capnp::Data::Reader data(ByteSpan b) { return capnp::Data::Reader(b.data(), b.size()); }
+
+// Reader limits: an entry is one struct with three blobs; anything deeper or
+// longer than the bytes themselves is malformed.
+capnp::ReaderOptions reader_options(std::size_t words) {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = words + 8;
+  o.nestingLimit = 4;
+  return o;
+}
+
+Result<Entry> read_entry(kj::ArrayPtr<const capnp::word> words) {
+  kj::ArrayPtr<const capnp::word> segments[1] = {words};
+  capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1), reader_options(words.size()));
+  if (!reader.isCanonical()) return Fail(Errc::kLedgerCorrupt, "entry is not canonical Cap'n Proto");
+  auto r = reader.getRoot<wire::Entry>();
+  Entry e;
+  e.index = r.getIndex();
+  e.timestamp_ms = r.getTimestampMs();
+  auto kind = static_cast<std::uint16_t>(r.getKind());
+  if (kind > kEntryKindLast) return Fail(Errc::kLedgerCorrupt, "unknown entry kind " + std::to_string(kind));
+  e.kind = static_cast<EntryKind>(kind);
+  auto prev = r.getPrevHash();
+  auto id = r.getId();
+  auto payload = r.getPayload();
+  if (prev.size() != e.prev_hash.size())
+    return Fail(Errc::kLedgerCorrupt, "prev_hash has " + std::to_string(prev.size()) + " bytes");
+  if (id.size() != e.id.size())
+    return Fail(Errc::kLedgerCorrupt, "id has " + std::to_string(id.size()) + " bytes");
+  if (payload.size() > kEntryPayloadBytesMax)
+    return Fail(Errc::kLedgerCorrupt, "payload over kEntryPayloadBytesMax");
+  std::memcpy(e.prev_hash.data(), prev.begin(), prev.size());
+  std::memcpy(e.id.data(), id.begin(), id.size());
+  e.payload.assign(payload.begin(), payload.end());
+  return e;
+}
+
+}  // namespace
+
+std::string_view entry_kind_name(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kGeneric: return "generic";
+    case EntryKind::kContractAnchor: return "contract_anchor";
+    case EntryKind::kNegotiationMessage: return "negotiation_message";
+    case EntryKind::kRevocation: return "revocation";
+    case EntryKind::kEscrowEvent: return "escrow_event";
+    case EntryKind::kSettlementReceipt: return "settlement_receipt";
+    case EntryKind::kCosignedCheckpoint: return "cosigned_checkpoint";
+  }
+  return "unknown";
+}
+
+Result<EntryKind> entry_kind_from_name(std::string_view name) {
+  for (std::uint16_t k = 0; k <= kEntryKindLast; ++k) {
+    if (entry_kind_name(static_cast<EntryKind>(k)) == name) return static_cast<EntryKind>(k);
+  }
+  return Fail(Errc::kInvalidArgument, "unknown entry kind '" + std::string(name) + "'");
+}
+
+Bytes encode_entry(const Entry& entry) {
+  PACTUM_ASSERT(entry.payload.size() <= kEntryPayloadBytesMax);
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<wire::Entry>();
+  b.setIndex(entry.index);
+  b.setTimestampMs(entry.timestamp_ms);
+  b.setKind(static_cast<wire::EntryKind>(entry.kind));
+  b.setPrevHash(data(ByteSpan(entry.prev_hash)));
+  b.setId(data(ByteSpan(entry.id)));
+  b.setPayload(data(ByteSpan(entry.payload)));
+  kj::Array<capnp::word> words = capnp::canonicalize(b.asReader());
+  auto bytes = words.asBytes();
+  Bytes out(kPrefixBytes + bytes.size(), 0x00);  // The 0x00 after the domain is already there.
+  std::memcpy(out.data(), kEntryDomain.data(), kEntryDomain.size());
+  std::memcpy(out.data() + kPrefixBytes, bytes.begin(), bytes.size());
+  PACTUM_ASSERT(out.size() <= kEntryBytesMax);
+  return out;
+}
+
+Result<Entry> decode_entry(ByteSpan bytes) {
+  if (bytes.size() > kEntryBytesMax)
+    return Fail(Errc::kLedgerCorrupt, "entry of " + std::to_string(bytes.size()) + " bytes over kEntryBytesMax");
+  if (bytes.size() < kPrefixBytes ||
+      as_chars(bytes.first(kEntryDomain.size())) != kEntryDomain ||
+      bytes[kEntryDomain.size()] != 0x00)
+    return Fail(Errc::kLedgerCorrupt, "entry does not start with the entry domain");
+  ByteSpan body = bytes.subspan(kPrefixBytes);
+  if (body.empty() || body.size() % sizeof(capnp::word) != 0)
+    return Fail(Errc::kLedgerCorrupt, "entry body is not whole Cap'n Proto words");
+  // Copy into word-aligned memory: LMDB values have no alignment guarantee.
+  auto words = kj::heapArray<capnp::word>(body.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), body.data(), body.size());
+  Result<Entry> out = Fail(Errc::kLedgerCorrupt, "unreadable entry");
+  try {
+    out = read_entry(words.asPtr());
+  } catch (const kj::Exception& e) {
+    return Fail(Errc::kLedgerCorrupt, std::string("malformed entry: ") + e.getDescription().cStr());
+  }
+  return out;
+}
+
+}  // namespace pactum::ledger

@@ -1,0 +1,56 @@
+// Named limits of the ledger, each with the reason for its value.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace pactum::ledger {
+
+// Largest payload one entry may carry: a contract anchor holds a whole signed
+// transcript, which stays far below this; larger blobs belong outside the log.
+inline constexpr std::size_t kEntryPayloadBytesMax = 1u << 20;  // 1 MiB
+// Encoded entry = domain prefix + Cap'n Proto framing + fixed fields + payload.
+inline constexpr std::size_t kEntryOverheadBytesMax = 256;
+inline constexpr std::size_t kEntryBytesMax = kEntryPayloadBytesMax + kEntryOverheadBytesMax;
+
+// Entries one durable write transaction may hold: bounds the time a commit
+// holds the writer and the memory of one batch (kBatchEntriesMax * kEntryBytesMax
+// is never reached in practice; kBatchBytesMax bounds it).
+inline constexpr std::size_t kBatchEntriesMax = 4096;
+// Bytes of payload one write transaction may hold (bounds dirty pages per commit).
+inline constexpr std::size_t kBatchBytesMax = 64u << 20;
+static_assert(kEntryBytesMax < kBatchBytesMax, "one maximal entry must fit a batch");
+
+// Requests waiting for the writer thread; callers block (back-pressure) beyond it.
+inline constexpr std::size_t kPendingRequestsMax = 16384;
+
+// Longest a caller may ask the writer to wait for a batch to fill (latency bound).
+inline constexpr std::chrono::microseconds kBatchWaitMax{10000};
+
+// Initial LMDB map size; MDB_MAP_FULL doubles it (never fails a caller).
+inline constexpr std::size_t kMapBytesInitial = std::size_t{64} << 20;
+// Ceiling of the growing map: 1 TiB of address space, far above one node's log.
+inline constexpr std::size_t kMapBytesMax = std::size_t{1} << 40;
+// Map growth attempts for one batch before giving up (each at least doubles the map).
+inline constexpr int kMapGrowAttemptsMax = 24;
+
+// Named LMDB databases in one environment (entries, nodes, checkpoints, ids,
+// meta) plus room for the node's in-flight negotiations and later additions.
+inline constexpr unsigned kMaxNamedDatabases = 16;
+
+// Tree sizes are below 2^63 so that size arithmetic never overflows.
+inline constexpr std::uint64_t kTreeSizeMax = std::uint64_t{1} << 62;
+// An inclusion or consistency proof has at most one hash per tree level.
+inline constexpr std::size_t kProofHashesMax = 64;
+
+// Signed notes: bytes and signature lines a verifier accepts (C2SP requires >= 16 signatures).
+inline constexpr std::size_t kNoteBytesMax = 1u << 16;
+inline constexpr std::size_t kNoteSignaturesMax = 64;
+// A checkpoint origin (key name): a schema-less URL, short.
+inline constexpr std::size_t kOriginBytesMax = 256;
+
+// Verification threads; the CLI uses the core count, bounded by this.
+inline constexpr unsigned kVerifyThreadsMax = 64;
+
+}  // namespace pactum::ledger
