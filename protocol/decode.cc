@@ -62,6 +62,11 @@ kj::Array<capnp::word> copy_to_words(ByteSpan bytes) {
   return words;
 }
 
+bool same_words(const kj::Array<capnp::word>& a, const DecodedMessage::Storage& storage) {
+  const auto& b = storage.words;
+  return a.size() == b.size() && std::memcmp(a.begin(), b.begin(), b.size() * kWordBytes) == 0;
+}
+
 void walk_value(const capnp::DynamicValue::Reader& value);
 
 // Reads every field the schema knows, and only the active member of each
@@ -118,11 +123,19 @@ Result<DecodedMessage> decode_message(ByteSpan bytes, Canonical mode, capnp::Str
     storage = load(std::move(normalized), limits);
   }
 
+  bool reproduces = true;
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
                 walk_struct(storage->reader->getRoot<capnp::DynamicStruct>(schema));
                 storage->root = storage->reader->getRoot<capnp::AnyStruct>();
+                if (canonical) reproduces = same_words(storage->root.canonicalize(), *storage);
               })) {
     return Fail(error_from_exception(*e, "decode"));
+  }
+  if (!reproduces) {
+    // isCanonical() ignores a few bits the readers ignore too (e.g. the top
+    // bits of a composite list's element count); such bytes would be a second
+    // encoding of the same message, so they are not canonical.
+    return Fail(Errc::kNonCanonical, "message does not re-encode to the same bytes");
   }
   return DecodedMessage(std::move(storage));
 }

@@ -10,8 +10,10 @@
 //      any alignment and is never read past its end;
 //   3. the reader gets explicit limits (traversal words, nesting depth);
 //   4. canonical form: with Canonical::kRequire the bytes must already be
-//      canonical (kNonCanonical otherwise); with kNormalize any valid message
-//      is accepted and re-encoded canonically;
+//      canonical: isCanonical() holds and canonicalize() of the root
+//      reproduces them byte for byte (kNonCanonical otherwise), so one
+//      message has exactly one accepted encoding; with kNormalize any valid
+//      message is accepted and re-encoded canonically;
 //   5. a typed walk reads every field known to T's schema (following only the
 //      active member of each union), so every pointer, list and text is
 //      checked against the schema here: after decode succeeds, reading any
