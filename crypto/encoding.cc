@@ -54,6 +54,7 @@ Result<Bytes> base64_decode(std::string_view text) {
     return Fail(Errc::kBadEncoding,
                 "base64 length " + std::to_string(text.size()) + " is not a multiple of 4");
   }
+  if (text.empty()) return Bytes{};  // libsodium's output pointer must not be null.
   // libsodium 1.0.18 maps some bytes >= 0x80 to alphabet values (its
   // constant-time compare sees them as negative), so the alphabet is checked here.
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "crypto/key_file_internal.h"
 #include "tests/crypto/test_env.h"
@@ -198,6 +199,24 @@ TEST(KeyFileFormat, DeliberateHeaderEditsAreRefused) {
   salt[30] = 1;
   reseal(salt);
   expect_error(decode_key_file(salt, std::nullopt), Errc::kCorruptKeyFile, "salt in plain file");
+}
+
+// Random bytes of every plausible length, with and without our magic and
+// version in front, never decode: 50,000 cases.
+TEST(KeyFileFormat, RandomInputNeverDecodes) {
+  std::mt19937 rng(99);
+  for (int i = 0; i < 50000; ++i) {
+    Bytes file(rng() % (kKeyFileBytesMax + 8));
+    for (auto& b : file) b = static_cast<std::uint8_t>(rng());
+    if (i % 2 == 0 && file.size() >= 10) {
+      std::copy(kKeyFileMagic.begin(), kKeyFileMagic.end(), file.begin());
+      file[8] = kKeyFileVersion;
+      file[9] &= kKeyFileFlagEncrypted;
+    }
+    Result<SecretKey> r = decode_key_file(file, kPassphrase);
+    ASSERT_FALSE(r) << i;
+    ASSERT_EQ(r.error().code, Errc::kCorruptKeyFile) << i;
+  }
 }
 
 TEST(KeyFileFormat, RefusesBadArgumentsWhenWriting) {
