@@ -91,6 +91,8 @@ enum class Errc : std::uint16_t {
   kTooManyRounds = 612,
   kBadPolicy = 613,
   kNeedsApproval = 614,
+  kIllegalTransition = 615,
+  kFutureMessage = 616,
 
   // node: 700..799
   kBadConfig = 700,
@@ -166,6 +168,8 @@ constexpr std::string_view errc_name(Errc code) {
     case Errc::kTooManyRounds: return "too_many_rounds";
     case Errc::kBadPolicy: return "bad_policy";
     case Errc::kNeedsApproval: return "needs_approval";
+    case Errc::kIllegalTransition: return "illegal_transition";
+    case Errc::kFutureMessage: return "future_message";
     case Errc::kBadConfig: return "bad_config";
     case Errc::kPeerRefused: return "peer_refused";
     case Errc::kPeerOverloaded: return "peer_overloaded";

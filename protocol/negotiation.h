@@ -1,0 +1,116 @@
+// The negotiation engine: the public header of pactum's negotiation part.
+//
+// One NegotiationEngine runs inside one organization's node. It decides every
+// negotiation message the node sees, its own agents' outgoing ones and the
+// counterparties' incoming ones, against:
+//   - the state machine (negotiation_machine.h): transition table, hash
+//     links, turns, rounds, deadline, size;
+//   - the sender's mandate (mandate.h), signed by its org root key;
+//   - for our own side: the guardrail policy (policy.h), concession limits,
+//     and the BudgetBook (budget.h), which counts committed contracts and
+//     in-flight reservations across all counterparties;
+//   - escalation (above the approval threshold our message waits in
+//     ESCALATED for an approval or denial by an approver key) and the kill
+//     switch (while engaged, nothing moves a negotiation toward a commitment).
+//
+// Every call returns a Decision: applied, escalated, duplicate (ignored), or
+// refused; a refusal or escalation names the rule and the values that made it
+// fire, and every Decision carries the policy hash. A refused input changes no
+// state at all (checks run first, mutation after they all pass).
+//
+// Pure and deterministic: no clock (time is the signed timestamp in each
+// message plus the `now_ms` argument), no I/O, no randomness, ordered
+// containers only. Inputs are decoded messages whose signatures are already
+// verified (negotiation_wire.h decodes and verifies envelopes).
+//
+// Thread-compatible: one engine per thread or external locking.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "protocol/budget.h"
+#include "protocol/mandate.h"
+#include "protocol/negotiation_machine.h"
+#include "protocol/negotiation_types.h"
+#include "protocol/policy.h"
+#include "protocol/strategy.h"
+
+namespace pactum::protocol {
+
+// What a kill switch stops (KillSwitch.scope in pactum.capnp).
+enum class KillScope : std::uint8_t { kOrganization = 0, kAgent = 1, kMandate = 2, kNegotiation = 3 };
+
+// A decoded, verified kill-switch command.
+struct KillCommand {
+  bool engage = true;                 // false: lift.
+  KillScope scope = KillScope::kOrganization;
+  crypto::Digest target{};            // Org/agent key, mandate id or negotiation id (zero-padded).
+  crypto::PublicKey signer{};         // Must be our org root key or a policy approver.
+  crypto::Digest hash{};
+  std::int64_t effective_ms = 0;      // Orders commands: an older one never overrides a newer.
+};
+
+// A decoded, verified revocation (signed by `org`).
+struct RevocationCommand {
+  crypto::PublicKey org{};
+  bool is_key = false;                // Revokes every mandate naming `key`.
+  crypto::Digest mandate_id{};
+  crypto::PublicKey key{};
+};
+
+class NegotiationEngine {
+ public:
+  // `our_org`: this node's organization root key. `policy` must come from
+  // load_policy() (validated).
+  NegotiationEngine(const crypto::PublicKey& our_org, Policy policy);
+
+  // A propose/counter/accept/reject/withdraw from `sender_mandate`'s agent.
+  Decision on_message(const NegMessage& m, const Mandate& sender_mandate, std::int64_t now_ms);
+  // An approval or denial (m.kind kApprove / kDeny) of an escalated message,
+  // signed by m.signer, which must be a policy approver (and listed by the
+  // mandate when the mandate lists approvers).
+  Decision on_approval(const NegMessage& m, std::int64_t now_ms);
+  // Engages or lifts a kill switch; signer must be our org root or an approver.
+  Decision on_kill_switch(const KillCommand& k);
+  // Records a revocation; later offers under the mandate are refused.
+  Decision on_revocation(const RevocationCommand& r);
+  // Expires the negotiation if `now_ms` is at or past its deadline.
+  Decision expire(const crypto::Digest& negotiation_id, std::int64_t now_ms);
+  // The accepted contract is anchored in our ledger: ACCEPTED -> COMMITTED.
+  Decision on_anchored(const crypto::Digest& negotiation_id);
+  // Anchoring or delivery failed: -> FAILED, reservation released.
+  Decision on_failed(const crypto::Digest& negotiation_id, const std::string& why);
+
+  const Negotiation* find(const crypto::Digest& negotiation_id) const;
+  const BudgetBook& budget() const { return budget_; }
+  const Policy& policy() const { return policy_; }
+  const crypto::Digest& policy_hash() const { return policy_hash_; }
+  std::size_t size() const { return negotiations_.size(); }
+  // Is a kill switch engaged that covers this negotiation?
+  bool killed(const Negotiation& n, const Mandate* ours) const;
+
+ private:
+  Decision decide(Outcome o, NegState s, const Refusal& r = {}) const;
+  Decision refuse_with(const Refusal& r, NegState s) const;
+  std::optional<Refusal> check_ours(const Negotiation& n, const NegMessage& m, const Mandate& md) const;
+  std::optional<Refusal> check_sides(const Negotiation& n, const NegMessage& m, bool ours) const;
+  Decision finish(Negotiation& n, NegState to);
+  std::optional<Refusal> reserve_check(const Negotiation& n, const NegMessage& m, const Mandate& md) const;
+
+  crypto::PublicKey our_org_{};
+  Policy policy_;
+  crypto::Digest policy_hash_{};
+  std::map<crypto::Digest, Negotiation> negotiations_;
+  BudgetBook budget_;
+  RevocationSet revoked_;
+  // Engaged kill switches by (scope, target), and the newest effective time
+  // seen per (scope, target) so a replayed old command cannot undo a newer one.
+  std::set<std::pair<KillScope, crypto::Digest>> kills_;
+  std::map<std::pair<KillScope, crypto::Digest>, std::pair<std::int64_t, crypto::Digest>> kill_seen_;
+  std::map<crypto::Digest, Mandate> our_mandates_;  // Mandate of our side per negotiation.
+};
+
+}  // namespace pactum::protocol

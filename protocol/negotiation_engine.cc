@@ -1,0 +1,304 @@
+// NegotiationEngine: mandate, policy, budget, escalation and kill switch on
+// top of the state machine. Every entry point checks everything first and
+// mutates only after all checks passed.
+#include <algorithm>
+
+#include "protocol/negotiation.h"
+#include "protocol/negotiation_limits.h"
+
+namespace pactum::protocol {
+namespace {
+
+bool is_offer(NegEvent k) {
+  return k == NegEvent::kPropose || k == NegEvent::kCounter || k == NegEvent::kAccept;
+}
+
+bool is_message(NegEvent k) {
+  return is_offer(k) || k == NegEvent::kReject || k == NegEvent::kWithdraw;
+}
+
+}  // namespace
+
+NegotiationEngine::NegotiationEngine(const crypto::PublicKey& our_org, Policy policy)
+    : our_org_(our_org), policy_(std::move(policy)), policy_hash_(protocol::policy_hash(policy_)) {}
+
+Decision NegotiationEngine::decide(Outcome o, NegState s, const Refusal& r) const {
+  Decision d;
+  d.outcome = o;
+  d.state = s;
+  d.code = r.code;
+  d.rule = r.rule;
+  d.values = r.values;
+  d.policy_hash = policy_hash_;
+  return d;
+}
+
+Decision NegotiationEngine::refuse_with(const Refusal& r, NegState s) const {
+  PACTUM_ASSERT(!r.rule.empty());  // Every refusal says which rule fired.
+  return decide(Outcome::kRefused, s, r);
+}
+
+const Negotiation* NegotiationEngine::find(const crypto::Digest& id) const {
+  auto it = negotiations_.find(id);
+  return it == negotiations_.end() ? nullptr : &it->second;
+}
+
+bool NegotiationEngine::killed(const Negotiation& n, const Mandate* ours) const {
+  if (kills_.empty()) return false;
+  if (kills_.count({KillScope::kOrganization, our_org_}) || kills_.count({KillScope::kNegotiation, n.id})) {
+    return true;
+  }
+  const Mandate* md = ours;
+  auto it = our_mandates_.find(n.id);
+  if (md == nullptr && it != our_mandates_.end()) md = &it->second;
+  return md != nullptr && (kills_.count({KillScope::kAgent, md->agent_key}) ||
+                           kills_.count({KillScope::kMandate, md->id}));
+}
+
+// The message comes from the side it claims and is addressed to the right org.
+std::optional<Refusal> NegotiationEngine::check_sides(const Negotiation& n, const NegMessage& m,
+                                                      bool ours) const {
+  auto scope = [](std::string v) { return Refusal{Errc::kMandateScope, "negotiation.parties", std::move(v)}; };
+  if (n.state == NegState::kInit) {
+    crypto::PublicKey cp = ours ? m.counterparty_org : m.sender_org;
+    if (!ours && m.counterparty_org != our_org_) return scope("proposal not addressed to this organization");
+    if (cp == our_org_) return scope("an organization cannot negotiate with itself");
+    if (!policy_.counterparty_allowed(cp)) {
+      return Refusal{Errc::kPolicyViolation, "policy.allowed_counterparties",
+                     "counterparty " + crypto::key_id(cp) + " not allowed"};
+    }
+    return std::nullopt;
+  }
+  if (ours ? m.sender_role != n.our_role : m.sender_role == n.our_role) {
+    return scope("sender role " + std::string(role_name(m.sender_role)) + " is not the sender's side");
+  }
+  if (!ours && m.sender_org != n.counterparty_org) {
+    return scope("sender org " + crypto::key_id(m.sender_org) + " is not the counterparty");
+  }
+  if (m.counterparty_org != (ours ? n.counterparty_org : our_org_)) {
+    return scope("message addressed to " + crypto::key_id(m.counterparty_org));
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> NegotiationEngine::reserve_check(const Negotiation& n, const NegMessage& m,
+                                                        const Mandate& md) const {
+  crypto::PublicKey cp = n.state == NegState::kInit ? m.counterparty_org : n.counterparty_org;
+  BudgetKey key{md.id, budget_period(md, m.timestamp_ms)};
+  return budget_.check_reserve(m.negotiation_id, key, cp, m.offer.total_minor,
+                               md.cumulative_limit_minor, policy_.max_open_exposure_minor);
+}
+
+// Guardrails for our own offers: policy, concession limits, budget.
+std::optional<Refusal> NegotiationEngine::check_ours(const Negotiation& n, const NegMessage& m,
+                                                     const Mandate& md) const {
+  crypto::PublicKey cp = n.state == NegState::kInit ? m.counterparty_org : n.counterparty_org;
+  if (auto r = check_policy_offer(policy_, m.sender_role, cp, m.offer, n.our_last_price)) return r;
+  std::int64_t price = m.offer.unit_price_minor;
+  if (n.our_last_price) {
+    if (auto r = check_concession("mandate.max_concession_per_round", m.sender_role, *n.our_last_price,
+                                  price, md.max_concession_ppm)) {
+      r->code = Errc::kMandateScope;
+      return r;
+    }
+  }
+  if (n.our_first_price) {
+    if (auto r = check_concession("mandate.max_concession_total", m.sender_role, *n.our_first_price,
+                                  price, md.max_concession_total_ppm)) {
+      r->code = Errc::kMandateScope;
+      return r;
+    }
+  }
+  return reserve_check(n, m, md);
+}
+
+Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, std::int64_t now_ms) {
+  if (!is_message(m.kind)) {
+    return refuse_with({Errc::kInvalidArgument, "message.kind", std::string(event_name(m.kind))}, NegState::kInit);
+  }
+  auto it = negotiations_.find(m.negotiation_id);
+  Negotiation fresh;
+  fresh.our_org = our_org_;
+  const bool known = it != negotiations_.end();
+  if (!known && m.kind != NegEvent::kPropose) {
+    return refuse_with({Errc::kUnlinkedMessage, "negotiation.unknown", to_hex(m.negotiation_id)}, NegState::kInit);
+  }
+  if (!known && negotiations_.size() >= kOpenNegotiationsMax) {
+    return refuse_with({Errc::kLimitExceeded, "negotiations.max", std::to_string(negotiations_.size())},
+                       NegState::kInit);
+  }
+  const Negotiation& n = known ? it->second : fresh;
+  const bool ours = m.sender_org == our_org_;
+  // Rounds: the policy's limit, tightened by our side's mandate for the
+  // whole negotiation (both parties' offers count).
+  std::uint32_t max_rounds = policy_.max_rounds;
+  auto mine = our_mandates_.find(m.negotiation_id);
+  const Mandate* our_md = ours ? &md : (mine != our_mandates_.end() ? &mine->second : nullptr);
+  if (our_md != nullptr && our_md->max_rounds != 0) max_rounds = std::min(max_rounds, our_md->max_rounds);
+
+  MachineVerdict v = check_message(n, m, now_ms, max_rounds);
+  if (v.duplicate) return decide(Outcome::kDuplicate, n.state);
+  if (v.refusal) return refuse_with(*v.refusal, n.state);
+  if (auto r = check_sides(n, m, ours)) return refuse_with(*r, n.state);
+  crypto::PublicKey expected_org = ours ? our_org_ : (known ? n.counterparty_org : m.sender_org);
+  if (auto r = check_mandate(md, expected_org, m, revoked_)) return refuse_with(*r, n.state);
+  if (is_offer(m.kind) && killed(n, ours ? &md : nullptr)) {
+    return refuse_with({Errc::kKillSwitch, "kill_switch", "engaged; " + std::string(event_name(m.kind)) +
+                                                              " refused until lifted"},
+                       n.state);
+  }
+  if (m.kind == NegEvent::kAccept && m.offer.total_minor != n.offer.total_minor) {
+    return refuse_with({Errc::kConflictingMessage, "accept.total",
+                        "accept total " + std::to_string(m.offer.total_minor) + ", table total " +
+                            std::to_string(n.offer.total_minor)},
+                       n.state);
+  }
+  std::optional<Refusal> escalate;
+  if (ours && is_offer(m.kind)) {
+    if (auto r = check_ours(n, m, md)) return refuse_with(*r, n.state);
+    std::int64_t threshold = std::min(policy_.approval_threshold_minor, md.approval_threshold_minor);
+    if (m.offer.total_minor > threshold) {
+      const char* rule = threshold == policy_.approval_threshold_minor ? "policy.approval_threshold"
+                                                                       : "mandate.approval_threshold";
+      escalate = Refusal{Errc::kNeedsApproval, rule,
+                         "total " + std::to_string(m.offer.total_minor) + " > threshold " + std::to_string(threshold)};
+    }
+  }
+
+  // Every check passed: commit.
+  Negotiation& target = known ? it->second : negotiations_.emplace(m.negotiation_id, fresh).first->second;
+  if (!known) {
+    target.our_role = ours ? m.sender_role : other(m.sender_role);
+    target.counterparty_org = ours ? m.counterparty_org : m.sender_org;
+    target.id = m.negotiation_id;
+  }
+  if (ours && is_offer(m.kind)) {
+    budget_.reserve(m.negotiation_id, BudgetKey{md.id, budget_period(md, m.timestamp_ms)},
+                    target.counterparty_org, m.offer.total_minor);
+    our_mandates_[m.negotiation_id] = md;
+  }
+  if (escalate) {
+    apply_escalation(target, m, md.id);
+    return decide(Outcome::kEscalated, target.state, *escalate);
+  }
+  apply_message(target, m, v.next, ours);
+  if (target.state == NegState::kRejected || target.state == NegState::kWithdrawn) {
+    budget_.release(m.negotiation_id);
+  }
+  return decide(Outcome::kApplied, target.state);
+}
+
+Decision NegotiationEngine::on_approval(const NegMessage& m, std::int64_t now_ms) {
+  if (m.kind != NegEvent::kApprove && m.kind != NegEvent::kDeny) {
+    return refuse_with({Errc::kInvalidArgument, "message.kind", std::string(event_name(m.kind))}, NegState::kInit);
+  }
+  auto it = negotiations_.find(m.negotiation_id);
+  if (it == negotiations_.end()) {
+    return refuse_with({Errc::kUnlinkedMessage, "negotiation.unknown", to_hex(m.negotiation_id)}, NegState::kInit);
+  }
+  Negotiation& n = it->second;
+  MachineVerdict v = check_approval(n, m, now_ms);
+  if (v.duplicate) return decide(Outcome::kDuplicate, n.state);
+  if (v.refusal) return refuse_with(*v.refusal, n.state);
+  auto md = our_mandates_.find(n.id);
+  PACTUM_ASSERT(md != our_mandates_.end());  // Set when the message escalated.
+  const auto& mandate_approvers = md->second.approvers;
+  bool listed = mandate_approvers.empty() ||
+                std::binary_search(mandate_approvers.begin(), mandate_approvers.end(), m.signer);
+  if (!policy_.is_approver(m.signer) || !listed) {
+    return refuse_with({Errc::kPolicyViolation, "policy.approvers",
+                        "signer " + crypto::key_id(m.signer) + " is not an approver"},
+                       n.state);
+  }
+  if (m.kind == NegEvent::kApprove) {
+    if (killed(n, nullptr)) {
+      return refuse_with({Errc::kKillSwitch, "kill_switch", "engaged; approval refused until lifted"}, n.state);
+    }
+    const Mandate& mine = md->second;
+    if (revoked_.is_revoked(mine.org_key, mine.id, mine.agent_key)) {
+      return refuse_with({Errc::kMandateRevoked, "mandate.revoked", "mandate " + to_hex(mine.id)}, n.state);
+    }
+  }
+  apply_approval(n, m);
+  if (n.state == NegState::kRejected) budget_.release(n.id);
+  return decide(Outcome::kApplied, n.state);
+}
+
+Decision NegotiationEngine::on_kill_switch(const KillCommand& k) {
+  if (k.signer != our_org_ && !policy_.is_approver(k.signer)) {
+    return refuse_with({Errc::kPolicyViolation, "kill_switch.signer",
+                        "signer " + crypto::key_id(k.signer) + " is neither org root nor approver"},
+                       NegState::kInit);
+  }
+  auto key = std::make_pair(k.scope, k.target);
+  auto seen = kill_seen_.find(key);
+  if (seen != kill_seen_.end()) {
+    if (seen->second.second == k.hash) return decide(Outcome::kDuplicate, NegState::kInit);
+    if (k.effective_ms <= seen->second.first) {
+      return refuse_with({Errc::kStaleMessage, "kill_switch.order",
+                          "effective " + std::to_string(k.effective_ms) + " <= last " +
+                              std::to_string(seen->second.first)},
+                         NegState::kInit);
+    }
+  }
+  kill_seen_[key] = {k.effective_ms, k.hash};
+  if (k.engage) kills_.insert(key);
+  else kills_.erase(key);
+  return decide(Outcome::kApplied, NegState::kInit);
+}
+
+Decision NegotiationEngine::on_revocation(const RevocationCommand& r) {
+  if (r.is_key) revoked_.revoke_key(r.org, r.key);
+  else revoked_.revoke_mandate(r.org, r.mandate_id);
+  return decide(Outcome::kApplied, NegState::kInit);
+}
+
+Decision NegotiationEngine::finish(Negotiation& n, NegState to) {
+  n.state = to;
+  n.pending.reset();
+  if (to == NegState::kCommitted) budget_.commit(n.id);
+  else budget_.release(n.id);
+  return decide(Outcome::kApplied, to);
+}
+
+Decision NegotiationEngine::expire(const crypto::Digest& id, std::int64_t now_ms) {
+  auto it = negotiations_.find(id);
+  if (it == negotiations_.end()) return refuse_with({Errc::kNotFound, "negotiation.unknown", to_hex(id)}, NegState::kInit);
+  Negotiation& n = it->second;
+  if (!transition(n.state, NegEvent::kExpire)) {
+    return refuse_with({Errc::kIllegalTransition, "transition", "expire in state " + std::string(state_name(n.state))},
+                       n.state);
+  }
+  if (now_ms < n.deadline_ms) {
+    return refuse_with({Errc::kInvalidArgument, "time.not_expired",
+                        "now " + std::to_string(now_ms) + " < deadline " + std::to_string(n.deadline_ms)},
+                       n.state);
+  }
+  return finish(n, NegState::kExpired);
+}
+
+Decision NegotiationEngine::on_anchored(const crypto::Digest& id) {
+  auto it = negotiations_.find(id);
+  if (it == negotiations_.end()) return refuse_with({Errc::kNotFound, "negotiation.unknown", to_hex(id)}, NegState::kInit);
+  Negotiation& n = it->second;
+  if (!transition(n.state, NegEvent::kCommit)) {
+    return refuse_with({Errc::kIllegalTransition, "transition", "commit in state " + std::string(state_name(n.state))},
+                       n.state);
+  }
+  if (killed(n, nullptr)) return refuse_with({Errc::kKillSwitch, "kill_switch", "engaged; commit refused"}, n.state);
+  return finish(n, NegState::kCommitted);
+}
+
+Decision NegotiationEngine::on_failed(const crypto::Digest& id, const std::string& why) {
+  auto it = negotiations_.find(id);
+  if (it == negotiations_.end()) return refuse_with({Errc::kNotFound, "negotiation.unknown", to_hex(id)}, NegState::kInit);
+  Negotiation& n = it->second;
+  if (!transition(n.state, NegEvent::kFail)) {
+    return refuse_with({Errc::kIllegalTransition, "transition",
+                        "fail (" + why + ") in state " + std::string(state_name(n.state))},
+                       n.state);
+  }
+  return finish(n, NegState::kFailed);
+}
+
+}  // namespace pactum::protocol
