@@ -28,7 +28,7 @@ capnp::Data::Reader data(ByteSpan b) { return capnp::Data::Reader(b.data(), b.si
 // longer than the bytes themselves is malformed.
 capnp::ReaderOptions reader_options(std::size_t words) {
   capnp::ReaderOptions o;
-  o.traversalLimitInWords = words + 8;
+  o.traversalLimitInWords = 4 * words + 64;  // isCanonical() and the reads each traverse.
   o.nestingLimit = 4;
   return o;
 }
