@@ -37,6 +37,7 @@ using Suite = std::vector<BenchRow> (*)(const BenchOptions&);
 const std::vector<std::pair<std::string, Suite>>& suites() {
   static const std::vector<std::pair<std::string, Suite>> kSuites = {
       {"crypto", &bench_crypto},
+      {"escrow", &bench_escrow},
   };
   return kSuites;
 }
