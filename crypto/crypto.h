@@ -110,11 +110,11 @@ std::string key_id(const PublicKey& key);
 // SHA-256(key) without the trailing '=' (the OpenSSH convention), 50 characters.
 std::string fingerprint(const PublicKey& key);
 
-std::string base64_encode(ByteSpan data);             // RFC 4648 with padding.
+std::string base64_encode(ByteSpan data);  // RFC 4648 with padding.
 // Strict: kBadEncoding on a character outside the alphabet (whitespace too), a
 // length not a multiple of 4, bad padding or non-zero trailing bits.
 Result<Bytes> base64_decode(std::string_view text);
-std::string public_key_to_text(const PublicKey& key); // base64 of the 32 bytes.
+std::string public_key_to_text(const PublicKey& key);  // base64 of the 32 bytes.
 // kBadEncoding on bad base64, kBadKey when it does not hold exactly 32 bytes.
 Result<PublicKey> public_key_from_text(std::string_view text);
 // Upper or lower case; kBadEncoding on an odd length or a non-hex character.

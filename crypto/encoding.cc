@@ -81,8 +81,7 @@ std::string public_key_to_text(const PublicKey& key) { return base64_encode(key)
 Result<PublicKey> public_key_from_text(std::string_view text) {
   PACTUM_TRY(Bytes raw, base64_decode(text));
   if (raw.size() != kPublicKeyBytes) {
-    return Fail(Errc::kBadKey,
-                "public key must be 32 bytes, got " + std::to_string(raw.size()));
+    return Fail(Errc::kBadKey, "public key must be 32 bytes, got " + std::to_string(raw.size()));
   }
   PublicKey key{};
   std::copy(raw.begin(), raw.end(), key.begin());
@@ -99,7 +98,8 @@ Result<Bytes> hex_decode(std::string_view text) {
     const int hi = hex_value(text[i]);
     const int lo = hex_value(text[i + 1]);
     if (hi < 0 || lo < 0) {
-      return Fail(Errc::kBadEncoding, "non-hex character at offset " + std::to_string(hi < 0 ? i : i + 1));
+      return Fail(Errc::kBadEncoding,
+                  "non-hex character at offset " + std::to_string(hi < 0 ? i : i + 1));
     }
     out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
   }

@@ -74,7 +74,8 @@ Result<void> write_file_atomic_private(const std::string& path, ByteSpan data) {
   random_bytes(tag);
   const std::string tmp = path + ".tmp-" + to_hex(tag);
   Result<void> written = write_and_sync(tmp, data);
-  if (written && ::rename(tmp.c_str(), path.c_str()) != 0) written = Fail(io_error("cannot rename onto", path));
+  if (written && ::rename(tmp.c_str(), path.c_str()) != 0)
+    written = Fail(io_error("cannot rename onto", path));
   if (!written) {
     ::unlink(tmp.c_str());
     return written;

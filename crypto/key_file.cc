@@ -40,7 +40,8 @@ Result<void> check_passphrase(std::string_view passphrase) {
   if (passphrase.empty()) return Fail(Errc::kInvalidArgument, "passphrase is empty");
   if (passphrase.size() > kPassphraseBytesMax) {
     return Fail(Errc::kInvalidArgument, "passphrase is " + std::to_string(passphrase.size()) +
-                                            " bytes; at most " + std::to_string(kPassphraseBytesMax));
+                                            " bytes; at most " +
+                                            std::to_string(kPassphraseBytesMax));
   }
   return Ok();
 }
@@ -65,7 +66,8 @@ Result<void> derive_key(std::string_view passphrase, ByteSpan salt, const KdfLim
 // 0 for an unencrypted file; else the expected size. kCorruptKeyFile when the
 // magic, version or flags are not ours.
 Result<std::size_t> expected_size(ByteSpan file, bool* encrypted) {
-  if (file.size() < kKeyFileMagic.size() || as_chars(file.first(kKeyFileMagic.size())) != kKeyFileMagic) {
+  if (file.size() < kKeyFileMagic.size() ||
+      as_chars(file.first(kKeyFileMagic.size())) != kKeyFileMagic) {
     return Fail(Errc::kCorruptKeyFile, "not a pactum key file (bad magic)");
   }
   if (file.size() <= kOffFlags) return Fail(Errc::kCorruptKeyFile, "key file truncated in header");
@@ -87,7 +89,8 @@ Result<std::size_t> expected_size(ByteSpan file, bool* encrypted) {
 
 // Checks every header field after the checksum matched.
 Result<KdfLimits> check_header_fields(ByteSpan header, bool encrypted) {
-  const KdfLimits limits{from_be64(header.subspan(kOffOps, 8)), from_be64(header.subspan(kOffMem, 8))};
+  const KdfLimits limits{from_be64(header.subspan(kOffOps, 8)),
+                         from_be64(header.subspan(kOffMem, 8))};
   if (header[kOffReserved] != 0) return Fail(Errc::kCorruptKeyFile, "reserved byte is not zero");
   if (encrypted) {
     if (header[kOffKdf] != kKdfArgon2id13) return Fail(Errc::kCorruptKeyFile, "unknown KDF");
@@ -130,7 +133,8 @@ Result<Bytes> encode_key_file(const SecretKey& key, std::optional<std::string_vi
   out.push_back(0);
   if (encrypted) {
     PACTUM_CHECK(check_passphrase(*passphrase));
-    if (!limits_in_range(limits)) return Fail(Errc::kInvalidArgument, "Argon2id limits out of range");
+    if (!limits_in_range(limits))
+      return Fail(Errc::kInvalidArgument, "Argon2id limits out of range");
     append(out, be64(limits.opslimit));
     append(out, be64(limits.memlimit));
     append(out, salt);
@@ -147,7 +151,8 @@ Result<Bytes> encode_key_file(const SecretKey& key, std::optional<std::string_vi
     unsigned long long sealed_len = 0;
     PACTUM_ASSERT(crypto_aead_xchacha20poly1305_ietf_encrypt(
                       out.data() + kKeyFileHeaderBytes, &sealed_len, key.seed().data(), kSeedBytes,
-                      out.data(), kKeyFileHeaderBytes, nullptr, nonce.data(), aead_key.data()) == 0);
+                      out.data(), kKeyFileHeaderBytes, nullptr, nonce.data(),
+                      aead_key.data()) == 0);
     PACTUM_ASSERT(sealed_len == kSeedBytes + kAeadTagBytes);
   } else {
     append(out, key.seed());
@@ -168,7 +173,8 @@ Result<SecretKey> decode_key_file(ByteSpan file, std::optional<std::string_view>
   bool encrypted = false;
   PACTUM_TRY(std::size_t size, expected_size(file, &encrypted));
   const ByteSpan header = file.first(kKeyFileHeaderBytes);
-  const ByteSpan body = file.subspan(kKeyFileHeaderBytes, size - kKeyFileHeaderBytes - kSha256Bytes);
+  const ByteSpan body =
+      file.subspan(kKeyFileHeaderBytes, size - kKeyFileHeaderBytes - kSha256Bytes);
   const Digest sum = sha256(file.first(size - kSha256Bytes));
   if (sodium_memcmp(sum.data(), file.last(kSha256Bytes).data(), kSha256Bytes) != 0) {
     return Fail(Errc::kCorruptKeyFile, "key file checksum mismatch");
@@ -177,16 +183,17 @@ Result<SecretKey> decode_key_file(ByteSpan file, std::optional<std::string_view>
   const ByteSpan stored_pk = header.subspan(kOffPublicKey, kPublicKeyBytes);
   if (!encrypted) return key_matching(body, stored_pk);
 
-  if (!passphrase.has_value()) return Fail(Errc::kBadPassphrase, "key file is encrypted; passphrase required");
-  if (!check_passphrase(*passphrase)) return Fail(Errc::kBadPassphrase, "passphrase is empty or too long");
+  if (!passphrase.has_value())
+    return Fail(Errc::kBadPassphrase, "key file is encrypted; passphrase required");
+  if (!check_passphrase(*passphrase))
+    return Fail(Errc::kBadPassphrase, "passphrase is empty or too long");
   SecureBuffer<kAeadKeyBytes> aead_key;
   PACTUM_CHECK(derive_key(*passphrase, header.subspan(kOffSalt, kSaltBytes), limits, aead_key));
   SecureBuffer<kSeedBytes> seed;
   unsigned long long seed_len = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(seed.data(), &seed_len, nullptr, body.data(),
-                                                 body.size(), header.data(), header.size(),
-                                                 header.subspan(kOffNonce).data(),
-                                                 aead_key.data()) != 0) {
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          seed.data(), &seed_len, nullptr, body.data(), body.size(), header.data(), header.size(),
+          header.subspan(kOffNonce).data(), aead_key.data()) != 0) {
     return Fail(Errc::kBadPassphrase, "wrong passphrase (or a deliberately altered key file)");
   }
   PACTUM_ASSERT(seed_len == kSeedBytes);

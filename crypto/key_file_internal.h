@@ -29,7 +29,8 @@ inline constexpr KdfLimits kKdfMinimum{kOpsLimitMin, kMemLimitMin};
 // passphrase or limits outside [kOpsLimitMin, kOpsLimitMax] x [kMemLimitMin,
 // kMemLimitMax]; kInternal if Argon2id cannot allocate its memory.
 Result<Bytes> encode_key_file(const SecretKey& key, std::optional<std::string_view> passphrase,
-                              const KdfLimits& limits, const std::array<std::uint8_t, kSaltBytes>& salt,
+                              const KdfLimits& limits,
+                              const std::array<std::uint8_t, kSaltBytes>& salt,
                               const std::array<std::uint8_t, kAeadNonceBytes>& nonce);
 // Errors as read_key_file, except kIo.
 Result<SecretKey> decode_key_file(ByteSpan file, std::optional<std::string_view> passphrase);

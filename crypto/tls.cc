@@ -36,8 +36,10 @@ bool admit(const TlsContext::PeerCheck& check, const PublicKey& key) {
   }
 }
 
-int verify_callback(int /*preverify_ok: chain errors are ignored by policy*/, X509_STORE_CTX* store) {
-  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+int verify_callback(int /*preverify_ok: chain errors are ignored by policy*/,
+                    X509_STORE_CTX* store) {
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   X509* leaf = X509_STORE_CTX_get0_cert(store);
   if (ssl == nullptr || leaf == nullptr) return 0;
   auto* check = static_cast<const TlsContext::PeerCheck*>(
@@ -63,14 +65,15 @@ Result<void> configure(SSL_CTX* ctx, const SecretKey& node_key, const X509Der& c
                                            ", node key is " + key_id(node_key.public_key()));
   }
   PACTUM_TRY(EvpPkeyPtr pkey, evp_private_key(node_key));
-  if (SSL_CTX_use_certificate(ctx, x509.get()) != 1 || SSL_CTX_use_PrivateKey(ctx, pkey.get()) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
+  if (SSL_CTX_use_certificate(ctx, x509.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, pkey.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     return Fail(Errc::kTls, "cannot load node key and certificate: " + openssl_error());
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, &verify_callback);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-  if (SSL_CTX_set_num_tickets(ctx, 0) != 1) return Fail(Errc::kTls, "SSL_CTX_set_num_tickets: " + openssl_error());
+  if (SSL_CTX_set_num_tickets(ctx, 0) != 1)
+    return Fail(Errc::kTls, "SSL_CTX_set_num_tickets: " + openssl_error());
   return Ok();
 }
 

@@ -24,9 +24,11 @@ constexpr std::int64_t kTimeMax = 253402300799;
 constexpr std::size_t kSha1Bytes = 20;
 
 Result<void> check_name(std::string_view name, const char* which) {
-  if (name.empty() || name.size() > kCommonNameBytesMax || name.find('\0') != std::string_view::npos) {
+  if (name.empty() || name.size() > kCommonNameBytesMax ||
+      name.find('\0') != std::string_view::npos) {
     return Fail(Errc::kInvalidArgument, std::string(which) + " name must be 1.." +
-                                            std::to_string(kCommonNameBytesMax) + " bytes without NUL");
+                                            std::to_string(kCommonNameBytesMax) +
+                                            " bytes without NUL");
   }
   return Ok();
 }
@@ -35,7 +37,8 @@ Result<void> set_name(X509_NAME* name, std::string_view cn) {
   if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(cn.data()),
                                  static_cast<int>(cn.size()), -1, 0) != 1) {
-    return Fail(Errc::kInvalidArgument, "bad common name '" + std::string(cn) + "': " + openssl_error());
+    return Fail(Errc::kInvalidArgument,
+                "bad common name '" + std::string(cn) + "': " + openssl_error());
   }
   return Ok();
 }
@@ -57,7 +60,8 @@ Result<Asn1OctetStringPtr> key_identifier(const PublicKey& key) {
   unsigned int len = 0;
   Asn1OctetStringPtr out(ASN1_OCTET_STRING_new());
   if (!out || EVP_Digest(key.data(), key.size(), id.data(), &len, EVP_sha1(), nullptr) != 1 ||
-      len != kSha1Bytes || ASN1_OCTET_STRING_set(out.get(), id.data(), static_cast<int>(len)) != 1) {
+      len != kSha1Bytes ||
+      ASN1_OCTET_STRING_set(out.get(), id.data(), static_cast<int>(len)) != 1) {
     return Fail(Errc::kBadCertificate, "key identifier: " + openssl_error());
   }
   return out;
@@ -74,9 +78,12 @@ Result<void> add_conf_ext(X509* cert, int nid, const char* value) {
   return Ok();
 }
 
-Result<void> add_extensions(X509* cert, bool is_ca, const PublicKey& subject, const PublicKey& issuer) {
-  PACTUM_CHECK(add_conf_ext(cert, NID_basic_constraints, is_ca ? "critical,CA:TRUE,pathlen:0" : "critical,CA:FALSE"));
-  PACTUM_CHECK(add_conf_ext(cert, NID_key_usage, is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature"));
+Result<void> add_extensions(X509* cert, bool is_ca, const PublicKey& subject,
+                            const PublicKey& issuer) {
+  PACTUM_CHECK(add_conf_ext(cert, NID_basic_constraints,
+                            is_ca ? "critical,CA:TRUE,pathlen:0" : "critical,CA:FALSE"));
+  PACTUM_CHECK(add_conf_ext(cert, NID_key_usage,
+                            is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature"));
   if (!is_ca) PACTUM_CHECK(add_conf_ext(cert, NID_ext_key_usage, "serverAuth,clientAuth"));
   PACTUM_TRY(Asn1OctetStringPtr ski, key_identifier(subject));
   if (X509_add1_ext_i2d(cert, NID_subject_key_identifier, ski.get(), 0, X509V3_ADD_DEFAULT) != 1) {
@@ -86,7 +93,8 @@ Result<void> add_extensions(X509* cert, bool is_ca, const PublicKey& subject, co
   AuthorityKeyIdPtr aki(AUTHORITY_KEYID_new());
   if (!aki) return Fail(Errc::kBadCertificate, "AUTHORITY_KEYID_new: " + openssl_error());
   aki->keyid = aki_id.release();  // Now owned by aki.
-  if (X509_add1_ext_i2d(cert, NID_authority_key_identifier, aki.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+  if (X509_add1_ext_i2d(cert, NID_authority_key_identifier, aki.get(), 0, X509V3_ADD_DEFAULT) !=
+      1) {
     return Fail(Errc::kBadCertificate, "authorityKeyIdentifier: " + openssl_error());
   }
   return Ok();
@@ -95,7 +103,8 @@ Result<void> add_extensions(X509* cert, bool is_ca, const PublicKey& subject, co
 Result<void> set_validity(X509* cert, std::int64_t not_before_s, std::int64_t not_after_s) {
   if (not_before_s < 0 || not_after_s > kTimeMax || not_before_s >= not_after_s) {
     return Fail(Errc::kInvalidArgument, "validity [" + std::to_string(not_before_s) + ", " +
-                                            std::to_string(not_after_s) + "] is empty or out of range");
+                                            std::to_string(not_after_s) +
+                                            "] is empty or out of range");
   }
   if (ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(not_before_s)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(not_after_s)) == nullptr) {
@@ -122,12 +131,14 @@ Result<PublicKey> x509_ed25519_key(const X509* cert) {
 
 Result<X509Ptr> parse_der(ByteSpan der) {
   if (der.empty() || der.size() > kDerBytesMax) {
-    return Fail(Errc::kBadCertificate, "certificate DER is " + std::to_string(der.size()) + " bytes");
+    return Fail(Errc::kBadCertificate,
+                "certificate DER is " + std::to_string(der.size()) + " bytes");
   }
   const unsigned char* p = der.data();
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert) return Fail(Errc::kBadCertificate, "certificate DER: " + openssl_error());
-  if (p != der.data() + der.size()) return Fail(Errc::kBadCertificate, "trailing bytes after certificate");
+  if (p != der.data() + der.size())
+    return Fail(Errc::kBadCertificate, "trailing bytes after certificate");
   return cert;
 }
 

@@ -67,7 +67,7 @@ TEST(Base64, RejectsEveryNonCanonicalForm) {
            "Zh==", "Zm9=",                                // non-zero trailing bits
            "Zm9v\n", " Zm9v", "Zm9 v", "Zm9v====",        // whitespace, extra padding
            "Zg==Zg==", "Zm9vYg=a",                        // data after padding
-           "Zm-v", "Zm_v", "Zm9\x80", "Zm9*", "\xbf\xbf\xbf\xbf",             // outside the alphabet
+           "Zm-v", "Zm_v", "Zm9*", "Zm9\x80", "\xbf\xbf\xbf\xbf",  // outside the alphabet
        }) {
     Result<Bytes> r = base64_decode(bad);
     ASSERT_FALSE(r) << "accepted '" << bad << "'";

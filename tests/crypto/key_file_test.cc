@@ -17,7 +17,8 @@ namespace {
 
 using testing::hex;
 
-constexpr std::string_view kTest1Seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+constexpr std::string_view kTest1Seed =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 constexpr std::string_view kPassphrase = "correct horse battery staple";
 
 std::array<std::uint8_t, kSaltBytes> fixed_salt() {
@@ -63,7 +64,8 @@ class KeyFileDir : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   static void write_raw(const std::string& p, ByteSpan bytes) {
     std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   }
   std::filesystem::path dir_;
 };
@@ -110,8 +112,8 @@ TEST(KeyFileFormat, WrongMissingOrEmptyPassphrase) {
   expect_error(decode_key_file(file, "correct horse battery stapl"), Errc::kBadPassphrase, "wrong");
   expect_error(decode_key_file(file, std::nullopt), Errc::kBadPassphrase, "missing");
   expect_error(decode_key_file(file, ""), Errc::kBadPassphrase, "empty");
-  expect_error(decode_key_file(file, std::string(kPassphraseBytesMax + 1, 'x')), Errc::kBadPassphrase,
-               "too long");
+  expect_error(decode_key_file(file, std::string(kPassphraseBytesMax + 1, 'x')),
+               Errc::kBadPassphrase, "too long");
 }
 
 TEST(KeyFileFormat, EveryTruncationAndExtensionIsCorrupt) {
@@ -148,7 +150,8 @@ TEST(KeyFileFormat, BadMagicVersionAndFlags) {
     Bytes bad = plain_file();
     bad[i] = 'X';
     reseal(bad);
-    expect_error(decode_key_file(bad, std::nullopt), Errc::kCorruptKeyFile, "magic byte " + std::to_string(i));
+    expect_error(decode_key_file(bad, std::nullopt), Errc::kCorruptKeyFile,
+                 "magic byte " + std::to_string(i));
   }
   Bytes version = plain_file();
   version[8] = 2;
@@ -172,7 +175,8 @@ TEST(KeyFileFormat, DeliberateHeaderEditsAreRefused) {
     Bytes bad = encrypted_file();
     bad[i] ^= 0x01;
     reseal(bad);
-    expect_error(decode_key_file(bad, kPassphrase), Errc::kBadPassphrase, "header byte " + std::to_string(i));
+    expect_error(decode_key_file(bad, kPassphrase), Errc::kBadPassphrase,
+                 "header byte " + std::to_string(i));
   }
   Bytes more_ops = encrypted_file();
   more_ops[19] = 2;  // Still in range: derives another key.
@@ -224,8 +228,8 @@ TEST(KeyFileFormat, RefusesBadArgumentsWhenWriting) {
   Result<Bytes> empty = encode_key_file(key, "", kKdfMinimum, fixed_salt(), fixed_nonce());
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().code, Errc::kInvalidArgument);
-  Result<Bytes> weak = encode_key_file(key, kPassphrase, KdfLimits{0, kMemLimitMin}, fixed_salt(),
-                                       fixed_nonce());
+  Result<Bytes> weak =
+      encode_key_file(key, kPassphrase, KdfLimits{0, kMemLimitMin}, fixed_salt(), fixed_nonce());
   ASSERT_FALSE(weak);
   EXPECT_EQ(weak.error().code, Errc::kInvalidArgument);
 }

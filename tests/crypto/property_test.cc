@@ -56,7 +56,8 @@ RC_GTEST_PROP(CryptoProperty, SignaturesVerifyOnlyUnderTheirDomainAndMessage, ()
 
 RC_GTEST_PROP(CryptoProperty, IncrementalSha256MatchesOneShot, ()) {
   const Bytes data = *rc::gen::resize(4096, rc::gen::arbitrary<Bytes>());
-  auto cuts = *rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(0, data.size() + 1));
+  auto cuts = *rc::gen::container<std::vector<std::size_t>>(
+      rc::gen::inRange<std::size_t>(0, data.size() + 1));
   std::sort(cuts.begin(), cuts.end());
   Sha256 h;
   std::size_t at = 0;

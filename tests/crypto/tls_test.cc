@@ -91,10 +91,12 @@ class Tls : public ::testing::Test {
   Node stranger_{root_, "node-c"};
 
   TlsContext server(const Node& n, TlsContext::PeerCheck check) {
-    return std::move(*TlsContext::create(TlsContext::Role::kServer, n.key, n.cert, std::move(check)));
+    return std::move(
+        *TlsContext::create(TlsContext::Role::kServer, n.key, n.cert, std::move(check)));
   }
   TlsContext client(const Node& n, TlsContext::PeerCheck check) {
-    return std::move(*TlsContext::create(TlsContext::Role::kClient, n.key, n.cert, std::move(check)));
+    return std::move(
+        *TlsContext::create(TlsContext::Role::kClient, n.key, n.cert, std::move(check)));
   }
   static SSL_CTX* raw(const TlsContext& t) { return static_cast<SSL_CTX*>(t.native_handle()); }
 };
@@ -153,9 +155,11 @@ TEST_F(Tls, PinningIgnoresTheChainAndThrowingChecksRefuse) {
   X509Der self = *make_certificate(lone, "lone", lone.public_key(), "lone", false,
                                    std::time(nullptr) - 60, std::time(nullptr) + kYear);
   TlsContext s = server(a_, pin(lone.public_key()));
-  TlsContext c = std::move(*TlsContext::create(TlsContext::Role::kClient, lone, self, pin(a_.key.public_key())));
+  TlsContext c = std::move(
+      *TlsContext::create(TlsContext::Role::kClient, lone, self, pin(a_.key.public_key())));
   EXPECT_TRUE(handshake(raw(s), raw(c)).client_ok);
-  TlsContext thrower = server(a_, [](const PublicKey&) -> bool { throw std::runtime_error("boom"); });
+  TlsContext thrower =
+      server(a_, [](const PublicKey&) -> bool { throw std::runtime_error("boom"); });
   EXPECT_FALSE(handshake(raw(thrower), raw(c)).server_ok);
 }
 
@@ -169,14 +173,16 @@ TEST_F(Tls, MovedContextKeepsItsCheck) {
 }
 
 TEST_F(Tls, CreateRefusesMismatchedOrBadCertificates) {
-  Result<TlsContext> wrong = TlsContext::create(TlsContext::Role::kServer, a_.key, b_.cert, pin(b_.key.public_key()));
+  Result<TlsContext> wrong =
+      TlsContext::create(TlsContext::Role::kServer, a_.key, b_.cert, pin(b_.key.public_key()));
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, Errc::kBadCertificate);
-  Result<TlsContext> garbage = TlsContext::create(TlsContext::Role::kClient, a_.key, X509Der{Bytes(5, 1)},
-                                                  pin(b_.key.public_key()));
+  Result<TlsContext> garbage = TlsContext::create(TlsContext::Role::kClient, a_.key,
+                                                  X509Der{Bytes(5, 1)}, pin(b_.key.public_key()));
   ASSERT_FALSE(garbage);
   EXPECT_EQ(garbage.error().code, Errc::kBadCertificate);
-  Result<TlsContext> no_check = TlsContext::create(TlsContext::Role::kClient, a_.key, a_.cert, nullptr);
+  Result<TlsContext> no_check =
+      TlsContext::create(TlsContext::Role::kClient, a_.key, a_.cert, nullptr);
   ASSERT_FALSE(no_check);
   EXPECT_EQ(no_check.error().code, Errc::kInvalidArgument);
 }

@@ -59,8 +59,9 @@ TEST(X509, NodeCertificateFailsUnderAnotherRoot) {
   Org other;
   EXPECT_FALSE(chain_verifies(other.root_cert, org.node_cert, 0));
   // A node certificate cannot act as a CA: its child does not verify.
-  X509Der grandchild = *make_certificate(org.node, "node-1.acme", SecretKey::generate().public_key(),
-                                         "rogue", false, now_s() - 60, now_s() + kYear);
+  X509Der grandchild =
+      *make_certificate(org.node, "node-1.acme", SecretKey::generate().public_key(), "rogue", false,
+                        now_s() - 60, now_s() + kYear);
   EXPECT_FALSE(chain_verifies(org.root_cert, grandchild, 0));
 }
 
@@ -77,17 +78,19 @@ TEST(X509, ExpiredOrNotYetValidFailsChainVerification) {
 TEST(X509, ProfileFields) {
   Org org;
   const std::int64_t nb = 1700000000, na = 1800000000;
-  X509Der der = *make_certificate(org.root, "Acme Root", org.node.public_key(), "node-1.acme",
-                                  false, nb, na);
+  X509Der der =
+      *make_certificate(org.root, "Acme Root", org.node.public_key(), "node-1.acme", false, nb, na);
   X509Ptr node = std::move(*parse_der(der.der));
   X509Ptr root = std::move(*parse_der(org.root_cert.der));
   EXPECT_EQ(X509_get_version(node.get()), X509_VERSION_3);
   EXPECT_EQ(X509_get_signature_nid(node.get()), NID_ED25519);
   EXPECT_EQ(X509_check_ca(root.get()), 1);
   EXPECT_EQ(X509_check_ca(node.get()), 0);
-  EXPECT_EQ(X509_get_key_usage(root.get()), static_cast<std::uint32_t>(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
+  EXPECT_EQ(X509_get_key_usage(root.get()),
+            static_cast<std::uint32_t>(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
   EXPECT_EQ(X509_get_key_usage(node.get()), static_cast<std::uint32_t>(KU_DIGITAL_SIGNATURE));
-  EXPECT_EQ(X509_get_extended_key_usage(node.get()), static_cast<std::uint32_t>(XKU_SSL_SERVER | XKU_SSL_CLIENT));
+  EXPECT_EQ(X509_get_extended_key_usage(node.get()),
+            static_cast<std::uint32_t>(XKU_SSL_SERVER | XKU_SSL_CLIENT));
   EXPECT_EQ(X509_get_pathlen(root.get()), 0);
   // AKI of the node is the SKI of the root.
   const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(root.get());
@@ -110,10 +113,11 @@ TEST(X509, ProfileFields) {
   EXPECT_EQ(X509_cmp_time(X509_get0_notAfter(node.get()), &t[2]), 1);
   EXPECT_EQ(X509_cmp_time(X509_get0_notAfter(node.get()), &t[3]), -1);
   // Serials are random and positive.
-  X509Der again = *make_certificate(org.root, "Acme Root", org.node.public_key(), "node-1.acme",
-                                    false, nb, na);
+  X509Der again =
+      *make_certificate(org.root, "Acme Root", org.node.public_key(), "node-1.acme", false, nb, na);
   X509Ptr node2 = std::move(*parse_der(again.der));
-  EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(node.get()), X509_get0_serialNumber(node2.get())), 0);
+  EXPECT_NE(
+      ASN1_INTEGER_cmp(X509_get0_serialNumber(node.get()), X509_get0_serialNumber(node2.get())), 0);
   EXPECT_EQ(ASN1_STRING_type(X509_get0_serialNumber(node.get())), V_ASN1_INTEGER);
   EXPECT_EQ(*certificate_public_key(der), org.node.public_key());
   EXPECT_EQ(*certificate_public_key(org.root_cert), org.root.public_key());
@@ -155,9 +159,10 @@ TEST(X509, RefusesBadArguments) {
 
 TEST(X509, RefusesMalformedCertificates) {
   Org org;
-  for (const std::string& pem : {std::string(""), std::string("garbage"),
-                                 std::string("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
-                                 std::string(70 * 1024, 'A')}) {
+  for (const std::string& pem :
+       {std::string(""), std::string("garbage"),
+        std::string("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+        std::string(70 * 1024, 'A')}) {
     Result<X509Der> r = certificate_from_pem(pem);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::kBadCertificate);
@@ -204,9 +209,13 @@ TEST(X509, OpensslVerifyToolAccepts) {
   write("other.pem", other.root_cert);
   const std::string quiet = " > /dev/null 2>&1";
   EXPECT_EQ(std::system(("openssl verify -CAfile " + (dir / "root.pem").string() + " " +
-                         (dir / "node.pem").string() + quiet).c_str()), 0);
+                         (dir / "node.pem").string() + quiet)
+                            .c_str()),
+            0);
   EXPECT_NE(std::system(("openssl verify -CAfile " + (dir / "other.pem").string() + " " +
-                         (dir / "node.pem").string() + quiet).c_str()), 0);
+                         (dir / "node.pem").string() + quiet)
+                            .c_str()),
+            0);
   std::filesystem::remove_all(dir);
 }
 
