@@ -38,6 +38,7 @@ const std::vector<std::pair<std::string, Suite>>& suites() {
   static const std::vector<std::pair<std::string, Suite>> kSuites = {
       {"crypto", &bench_crypto},
       {"escrow", &bench_escrow},
+      {"settlement", &bench_settlement},
   };
   return kSuites;
 }

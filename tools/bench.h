@@ -34,5 +34,6 @@ double measure_rate(const std::string& name, const std::function<void(benchmark:
 // The suites, one file each.
 std::vector<BenchRow> bench_crypto(const BenchOptions& opt);
 std::vector<BenchRow> bench_escrow(const BenchOptions& opt);
+std::vector<BenchRow> bench_settlement(const BenchOptions& opt);
 
 }  // namespace pactum::tools
