@@ -37,6 +37,7 @@ inline constexpr std::string_view kSettlementReceipt = "pactum/v1/settlement-rec
 inline constexpr std::string_view kEscrowEvent = "pactum/v1/escrow-event";
 inline constexpr std::string_view kCheckpoint = "pactum/v1/checkpoint";
 inline constexpr std::string_view kEquivocationProof = "pactum/v1/equivocation-proof";
+inline constexpr std::string_view kFileSignature = "pactum/v1/file-signature";
 
 // Reserved for BatchSignature.rootSignature (not accepted in version 1).
 inline constexpr std::string_view kBatch = "pactum/v1/batch";
@@ -69,6 +70,7 @@ constexpr std::optional<std::string_view> signing_domain(PayloadKind kind) {
     case PayloadKind::ESCROW_EVENT: return domains::kEscrowEvent;
     case PayloadKind::CHECKPOINT: return domains::kCheckpoint;
     case PayloadKind::EQUIVOCATION_PROOF: return domains::kEquivocationProof;
+    case PayloadKind::FILE_SIGNATURE: return domains::kFileSignature;
   }
   return std::nullopt;  // Unknown discriminant from a newer peer.
 }
@@ -90,7 +92,7 @@ inline constexpr PayloadKind kAllPayloadKinds[] = {
     PayloadKind::ACCEPT,          PayloadKind::REJECT,           PayloadKind::WITHDRAW,
     PayloadKind::ESCALATE,        PayloadKind::APPROVE,          PayloadKind::KILL_SWITCH,
     PayloadKind::ANCHOR_RECEIPT,  PayloadKind::SETTLEMENT_RECEIPT, PayloadKind::ESCROW_EVENT,
-    PayloadKind::CHECKPOINT,      PayloadKind::EQUIVOCATION_PROOF,
+    PayloadKind::CHECKPOINT,      PayloadKind::EQUIVOCATION_PROOF, PayloadKind::FILE_SIGNATURE,
 };
 
 }  // namespace pactum::protocol

@@ -39,6 +39,7 @@ bool payload_present(wire::Body::Payload::Reader p) {
     case PayloadKind::ESCROW_EVENT: return p.hasEscrowEvent();
     case PayloadKind::CHECKPOINT: return p.hasCheckpoint();
     case PayloadKind::EQUIVOCATION_PROOF: return p.hasEquivocationProof();
+    case PayloadKind::FILE_SIGNATURE: return p.hasFileSignature();
   }
   return false;  // Unknown kinds are rejected before this is asked.
 }

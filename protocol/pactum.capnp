@@ -88,6 +88,7 @@ struct Body {
     escrowEvent @19 :EscrowEventMessage;      # "pactum/v1/escrow-event"
     checkpoint @20 :Checkpoint;               # "pactum/v1/checkpoint"
     equivocationProof @21 :EquivocationProof; # "pactum/v1/equivocation-proof"
+    fileSignature @22 :FileSignature;         # "pactum/v1/file-signature"
   }
 }
 
@@ -489,4 +490,18 @@ struct EquivocationProof {
   # 32-byte key that signed both notes.
   first @1 :Checkpoint;
   second @2 :Checkpoint;
+}
+
+# ---------------------------------------------------------------------------
+# Files
+
+struct FileSignature {
+  # A detached signature over a file (`pactum sign`): the signer vouches for
+  # the file with this name, size and SHA-256. Body.sender is the signer.
+  name @0 :Text;
+  # The file's base name when signed; informative, not checked.
+  sizeBytes @1 :UInt64;
+  # Exact length of the file.
+  sha256 @2 :Data;
+  # 32-byte SHA-256 of the file's bytes.
 }

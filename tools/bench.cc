@@ -92,6 +92,11 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--json", *json_out, "Also write the figures as JSON to this file");
   cmd->add_flag("--quick", *quick, "Shorter measurements (less precise)");
   cmd->callback(command([names, json_out, quick]() -> Result<void> {
+    for (const std::string& n : *names) {
+      bool found = false;
+      for (const auto& [name, suite] : suites()) found = found || name == n;
+      if (!found) return Fail(Errc::kInvalidArgument, "unknown bench suite '" + n + "'");
+    }
     int argc = 1;
     char arg0[] = "pactum";
     char* argv[] = {arg0, nullptr};
@@ -115,11 +120,6 @@ void add_bench_command(CLI::App& app) {
                        {"higher_is_better", r.higher_is_better}});
       }
       out[name] = std::move(arr);
-    }
-    for (const std::string& n : *names) {
-      bool found = false;
-      for (const auto& [name, suite] : suites()) found = found || name == n;
-      if (!found) return Fail(Errc::kInvalidArgument, "unknown bench suite '" + n + "'");
     }
     if (!json_out->empty()) {
       std::ofstream f(*json_out);

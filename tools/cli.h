@@ -28,7 +28,8 @@ inline std::function<void()> command(std::function<Result<void>()> body) {
 }
 
 // Command groups, one file each (cmd_*.cc, bench*.cc).
-void add_key_commands(CLI::App& app);      // key, cert, mandate, sign, verify, decode
+void add_key_commands(CLI::App& app);      // key gen, key show
+void add_message_commands(CLI::App& app);  // cert, mandate, sign, verify, decode
 void add_ledger_commands(CLI::App& app);   // ledger ...
 void add_settle_command(CLI::App& app);    // settle
 void add_bench_command(CLI::App& app);     // bench [suite]
