@@ -161,5 +161,35 @@ TEST(PublishedExamples, KillBillDayFractionRoundedFirst) {
   EXPECT_EQ(settle(k)->total_minor, 142);
 }
 
+// https://github.com/killbill/killbill/blob/master/invoice/src/test/java/org/killbill/billing/invoice/generator/TestInvoiceDateUtilsWithoutFixedProration.java
+// Kill Bill's leading pro-ration fractions, 9 decimals half-up: a start on
+// 2023-05-23 before the BCD of the 15th is 0.741935484 (23/31), 2023-06-23 is
+// 0.733333333 (22/30), 2023-02-23 is 0.714285714 (20/28) and 2024-02-23 is
+// 0.724137931 (21/29). A full price of 10^9 minor units shows the fraction.
+TEST(PublishedExamples, KillBillLeadingProrationFractions) {
+  struct Case { const char* start; const char* bcd_before; const char* bcd; std::int64_t fraction; };
+  const Case cases[] = {
+      {"2023-05-23", "2023-05-15", "2023-06-15", 741935484},
+      {"2023-06-23", "2023-06-15", "2023-07-15", 733333333},
+      {"2023-02-23", "2023-02-15", "2023-03-15", 714285714},
+      {"2024-02-23", "2024-02-15", "2024-03-15", 724137931},
+  };
+  Conventions kb;
+  kb.rounding = RoundingMode::kHalfUp;
+  kb.rounding_point = RoundingPoint::kDayFractionFirst;
+  kb.fraction_decimals = 9;
+  for (const Case& c : cases) {
+    Period period{D(c.bcd_before), D(c.bcd)};
+    Period service{D(c.start), D(c.bcd)};
+    EXPECT_EQ(*prorate(Exact{1'000'000'000, 1}, service, period, BillingCycle::kMonthly, kb), c.fraction) << c.start;
+    // The same start through a contract anchored on the 15th.
+    Contract k = Monthly(c.start, c.bcd);
+    k.anchor_day = 15;
+    k.conventions = kb;
+    k.charges.push_back(Recurring("plan", "10000000"));  // 10^9 cents.
+    EXPECT_EQ(settle(k)->total_minor, c.fraction) << c.start;
+  }
+}
+
 }  // namespace
 }  // namespace pactum::settlement
