@@ -158,8 +158,8 @@ Result<X509Der> make_certificate(const SecretKey& issuer_key, std::string_view i
                                  const PublicKey& subject_key, std::string_view subject_name,
                                  bool is_ca, std::int64_t not_before_s, std::int64_t not_after_s);
 std::string certificate_to_pem(const X509Der& cert);
-// The first certificate in `pem`; kBadCertificate if there is none or it does
-// not parse.
+// The exact DER bytes of the first CERTIFICATE block in `pem` (other blocks
+// are skipped); kBadCertificate if there is none or it does not parse.
 Result<X509Der> certificate_from_pem(std::string_view pem);
 // The Ed25519 public key inside a certificate; kBadCertificate if the DER does
 // not parse (or has trailing bytes) or the key is not Ed25519.

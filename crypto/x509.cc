@@ -187,13 +187,18 @@ Result<X509Der> certificate_from_pem(std::string_view pem) {
   }
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Fail(Errc::kBadCertificate, "BIO_new_mem_buf: " + openssl_error());
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Fail(Errc::kBadCertificate, "no certificate in PEM: " + openssl_error());
-  const int len = i2d_X509(cert.get(), nullptr);
-  if (len <= 0) return Fail(Errc::kBadCertificate, "i2d_X509: " + openssl_error());
-  X509Der out{Bytes(static_cast<std::size_t>(len))};
-  unsigned char* p = out.der.data();
-  PACTUM_ASSERT(i2d_X509(cert.get(), &p) == len);
+  // The exact DER bytes of the first CERTIFICATE block (other blocks are
+  // skipped), not a re-encoding: a re-encoded certificate could differ from
+  // what was signed.
+  unsigned char* data = nullptr;
+  long len = 0;
+  if (PEM_bytes_read_bio(&data, &len, nullptr, PEM_STRING_X509, bio.get(), nullptr, nullptr) != 1) {
+    return Fail(Errc::kBadCertificate, "no certificate in PEM: " + openssl_error());
+  }
+  X509Der out{Bytes(data, data + len)};
+  OPENSSL_free(data);
+  PACTUM_TRY(X509Ptr parsed, parse_der(out.der));  // Validates; refuses trailing bytes.
+  (void)parsed;
   return out;
 }
 

@@ -140,6 +140,16 @@ TEST(X509, PemRoundTrip) {
   EXPECT_EQ(std::string(data, static_cast<std::size_t>(len)), pem);
 }
 
+TEST(X509, PemSkipsOtherBlocksAndKeepsTheExactBytes) {
+  Org org;
+  const std::string pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
+                          "-----END PUBLIC KEY-----\n" +
+                          certificate_to_pem(org.node_cert) + certificate_to_pem(org.root_cert);
+  Result<X509Der> first = certificate_from_pem(pem);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->der, org.node_cert.der);
+}
+
 TEST(X509, RefusesBadArguments) {
   SecretKey k = SecretKey::generate();
   for (auto [issuer, subject] : std::vector<std::pair<std::string, std::string>>{
