@@ -39,6 +39,10 @@
 #include "base/base.h"
 #include "escrow/limits.h"
 
+namespace pactum::settlement {
+struct EscrowInstruction;  // settlement/settlement.h
+}  // namespace pactum::settlement
+
 namespace pactum::escrow {
 
 using PartyKey = std::array<std::uint8_t, 32>;     // Ed25519 public key.
@@ -86,6 +90,15 @@ std::int64_t total_amount(const EscrowTerms& terms);
 // distinct approvers (at most kApproversMax) and 1 <= M <= N when any
 // milestone needs approvals. Error kEscrowBadTerms naming the first problem.
 Result<void> validate_terms(const EscrowTerms& terms);
+
+// Milestones for the escrow instructions settlement produced, in order: each
+// pays its instruction's reference (the invoice) the instruction's amount.
+// `condition` applies to every milestone; for kDeadline the deadline is the
+// instruction's release_on day at 00:00 UTC; hashlock digests are left for
+// the caller to set. Errors: kEscrowBadTerms (no instructions, more than
+// kMilestonesMax, an amount outside (0, kAmountMax]), kOverflow.
+Result<std::vector<Milestone>> milestones_from_settlement(
+    const std::vector<settlement::EscrowInstruction>& instructions, ConditionKind condition);
 
 // ---- events ----
 

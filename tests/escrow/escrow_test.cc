@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "escrow/escrow.h"
+#include "settlement/settlement.h"
 #include "tests/escrow/escrow_fixtures.h"
 
 namespace pactum::escrow {
@@ -316,6 +317,26 @@ TEST(EscrowLedger, LinkedBatchAppliesAllOrNothing) {
   auto self = l.apply_linked({{.kind = TransferKind::kSinglePhase, .debit = AccountId::kHold,
                                .credit = AccountId::kHold, .amount = 1}});
   EXPECT_EQ(self.error().code, Errc::kEscrowBadEvent);
+}
+
+TEST(EscrowSchedule, MilestonesFollowSettlementInstructions) {
+  using namespace std::chrono;
+  std::vector<settlement::EscrowInstruction> in = {
+      {.reference = "invoice 1", .amount_minor = 119000, .hold_from = 2024y / January / 1,
+       .release_on = 2024y / February / 1},
+      {.reference = "invoice 2", .amount_minor = 59500, .hold_from = 2024y / February / 1,
+       .release_on = 2024y / March / 1}};
+  auto ms = milestones_from_settlement(in, ConditionKind::kDeadline);
+  ASSERT_TRUE(ms.has_value()) << ms.error().to_string();
+  ASSERT_EQ(ms->size(), 2u);
+  EXPECT_EQ((*ms)[0].invoice_id, "invoice 1");
+  EXPECT_EQ((*ms)[0].amount, 119000);
+  EXPECT_EQ((*ms)[0].deadline_ms, 1'706'745'600'000);  // 2024-02-01T00:00:00Z
+  EXPECT_EQ((*ms)[1].deadline_ms, 1'709'251'200'000);  // 2024-03-01T00:00:00Z
+  EXPECT_TRUE(validate_terms(terms(*ms)).has_value());
+  in[1].amount_minor = 0;
+  EXPECT_EQ(milestones_from_settlement(in, ConditionKind::kAcceptance).error().code, Errc::kEscrowBadTerms);
+  EXPECT_EQ(milestones_from_settlement({}, ConditionKind::kAcceptance).error().code, Errc::kEscrowBadTerms);
 }
 
 TEST(EscrowStatus, NamesAndClosedStates) {
