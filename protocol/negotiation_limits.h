@@ -19,6 +19,10 @@ inline constexpr std::size_t kTranscriptEntriesMax = 2 * kNegotiationRoundsMax +
 // Signed timestamps may run ahead of the deciding node's clock by this much
 // (NTP-synchronized hosts); more is refused as a future-dated message.
 inline constexpr std::int64_t kClockSkewMaxMs = 30'000;
+// A Propose with offerExpiresMs = 0 gets this deadline: a day is long
+// enough for a person to approve an escalation, short enough that stalled
+// negotiations release their budget reservations.
+inline constexpr std::int64_t kDefaultNegotiationDeadlineMs = 24LL * 3600 * 1000;
 // Parts per million: the unit of discounts and concessions (1e6 = 100%).
 inline constexpr std::int64_t kPpmOne = 1'000'000;
 
