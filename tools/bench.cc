@@ -39,6 +39,7 @@ const std::vector<std::pair<std::string, Suite>>& suites() {
       {"crypto", &bench_crypto},
       {"escrow", &bench_escrow},
       {"settlement", &bench_settlement},
+      {"protocol", &bench_protocol},
   };
   return kSuites;
 }

@@ -35,5 +35,6 @@ double measure_rate(const std::string& name, const std::function<void(benchmark:
 std::vector<BenchRow> bench_crypto(const BenchOptions& opt);
 std::vector<BenchRow> bench_escrow(const BenchOptions& opt);
 std::vector<BenchRow> bench_settlement(const BenchOptions& opt);
+std::vector<BenchRow> bench_protocol(const BenchOptions& opt);
 
 }  // namespace pactum::tools
