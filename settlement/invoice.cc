@@ -179,6 +179,7 @@ Result<std::vector<EscrowInstruction>> escrow_instructions(const Contract& k, co
         if (inv.total_minor <= 0) continue;
         PACTUM_TRY(std::int64_t hold, round_ratio(Int128{inv.total_minor} * k.escrow.hold_ppm, kPpmOne,
                                                   k.conventions.rounding));
+        if (hold == 0) continue;  // Nothing to hold: no instruction.
         out.push_back({"invoice " + std::to_string(i + 1), hold, inv.issued, inv.period.end});
       }
       break;
@@ -187,6 +188,7 @@ Result<std::vector<EscrowInstruction>> escrow_instructions(const Contract& k, co
       for (const Milestone& m : k.escrow.milestones) weights.push_back(m.weight);
       PACTUM_TRY(std::vector<std::int64_t> parts, allocate(std::max<std::int64_t>(total_minor, 0), weights));
       for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i] == 0) continue;  // Nothing to hold: no instruction.
         out.push_back({k.escrow.milestones[i].name, parts[i], k.start, k.escrow.milestones[i].due});
       }
       break;

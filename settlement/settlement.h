@@ -224,6 +224,7 @@ struct EntitlementGrant {
   Date to;  // Exclusive.
 };
 
+// An amount to hold in escrow; never zero (a zero hold gives no instruction).
 struct EscrowInstruction {
   std::string reference;  // "invoice 3" or the milestone name.
   std::int64_t amount_minor = 0;
