@@ -12,7 +12,7 @@ shift || true
 [[ $build = /* ]] || build="$root/$build"
 
 packages=(
-  g++ cmake meson ninja-build pkg-config clang
+  g++ cmake meson ninja-build pkg-config clang libclang-rt-14-dev
   libsodium-dev libssl-dev openssl liblmdb-dev lmdb-utils
   libboost1.81-dev libboost-json1.81-dev capnproto libcapnp-dev
   libgtest-dev libgmock-dev librapidcheck-dev libtomlplusplus-dev
