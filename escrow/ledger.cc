@@ -92,15 +92,17 @@ Result<std::uint32_t> Ledger::apply_one(const TransferRequest& r) {
       t.credit = p.credit;
       t.amount = is_post ? posted : p.amount;
       t.pending_id = p.id;
+      // Copied: push_back may reallocate the list `p` points into.
+      const Transfer pending = p;
       transfers_.push_back(t);
       // A partial post restores the remainder: record it as a void so the
       // transfer list alone accounts for every minor unit.
-      if (is_post && posted < p.amount) {
+      if (is_post && posted < pending.amount) {
         if (transfers_.size() >= kTransfersMax)
           return Fail(Errc::kLimitExceeded, "escrow ledger holds kTransfersMax transfers");
-        transfers_.push_back(Transfer{.id = id + 1, .kind = TransferKind::kVoid, .debit = p.debit,
-                                      .credit = p.credit, .amount = p.amount - posted,
-                                      .pending_id = p.id});
+        transfers_.push_back(Transfer{.id = id + 1, .kind = TransferKind::kVoid,
+                                      .debit = pending.debit, .credit = pending.credit,
+                                      .amount = pending.amount - posted, .pending_id = pending.id});
       }
       break;
     }

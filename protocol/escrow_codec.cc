@@ -207,10 +207,14 @@ Result<Bytes> seal_escrow_event(const crypto::SecretKey& key, std::uint64_t sequ
   if (e.signer != key.public_key())
     return Fail(Errc::kInvalidArgument, "escrow event signer is not the signing key");
   EnvelopeBuilder b;
-  auto msg = b.payload().initEscrowEvent();
-  msg.setContractId(as_data(e.contract_id));
-  msg.setTermsHash(as_data(terms_hash));
-  escrow_event_to_wire(e, msg.initEvent());
+  KJ_IF_MAYBE(ex, kj::runCatchingExceptions([&]() {
+                auto msg = b.payload().initEscrowEvent();
+                msg.setContractId(as_data(e.contract_id));
+                msg.setTermsHash(as_data(terms_hash));
+                escrow_event_to_wire(e, msg.initEvent());
+              })) {
+    return Fail(error_from_exception(*ex, "escrow event"));
+  }
   return b.seal_with_nonce(key, sequence, e.timestamp_ms, e.id);
 }
 
@@ -245,9 +249,10 @@ Result<es::EscrowEvent> open_escrow_event(ByteSpan wire_bytes, const es::Contrac
   return escrow_event_from_envelope(env, contract_id, terms_hash);
 }
 
-Result<Bytes> escrow_state_bytes(const es::Escrow& e) {
-  capnp::MallocMessageBuilder message;
-  auto s = message.initRoot<wire::EscrowState>();
+namespace {
+
+// Fills `s` from `e` as docs/escrow.md ("Escrow state digest") says.
+void fill_state(const es::Escrow& e, wire::EscrowState::Builder s) {
   s.setContractId(as_data(e.contract_id()));
   s.setCurrency(e.terms().currency);
   s.setStatus(to_wire_enum<wire::EscrowStatus>(e.status()));
@@ -289,7 +294,18 @@ Result<Bytes> escrow_state_bytes(const es::Escrow& e) {
   auto applied = s.initAppliedEvents(static_cast<unsigned>(ids.size()));
   for (unsigned i = 0; i < ids.size(); ++i) applied.set(i, as_data(ids[i]));
   s.setLastTimestampMs(e.last_timestamp_ms());
-  return canonical_bytes(s.asReader());
+}
+
+}  // namespace
+
+Result<Bytes> escrow_state_bytes(const es::Escrow& e) {
+  capnp::MallocMessageBuilder message;
+  // Builders throw only on impossible sizes; still, no exception leaves here.
+  KJ_IF_MAYBE(ex, kj::runCatchingExceptions(
+                      [&]() { fill_state(e, message.initRoot<wire::EscrowState>()); })) {
+    return Fail(error_from_exception(*ex, "escrow state"));
+  }
+  return canonical_bytes(message.getRoot<wire::EscrowState>().asReader());
 }
 
 Result<crypto::Digest> escrow_state_digest(const es::Escrow& e) {
