@@ -175,7 +175,9 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   if (ours && is_offer(m.kind)) {
     budget_.reserve(m.negotiation_id, BudgetKey{md.id, budget_period(md, m.timestamp_ms)},
                     target.counterparty_org, m.offer.total_minor);
-    our_mandates_[m.negotiation_id] = md;
+    // Copy the mandate once per negotiation, not once per offer.
+    auto [slot, inserted] = our_mandates_.try_emplace(m.negotiation_id, md);
+    if (!inserted && slot->second.id != md.id) slot->second = md;
   }
   if (escalate) {
     apply_escalation(target, m, md.id);

@@ -40,6 +40,7 @@ const std::vector<std::pair<std::string, Suite>>& suites() {
       {"escrow", &bench_escrow},
       {"settlement", &bench_settlement},
       {"protocol", &bench_protocol},
+      {"negotiation", &bench_negotiation},
   };
   return kSuites;
 }

@@ -36,5 +36,6 @@ std::vector<BenchRow> bench_crypto(const BenchOptions& opt);
 std::vector<BenchRow> bench_escrow(const BenchOptions& opt);
 std::vector<BenchRow> bench_settlement(const BenchOptions& opt);
 std::vector<BenchRow> bench_protocol(const BenchOptions& opt);
+std::vector<BenchRow> bench_negotiation(const BenchOptions& opt);
 
 }  // namespace pactum::tools
