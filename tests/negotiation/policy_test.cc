@@ -2,6 +2,10 @@
 // key, the canonical encoding and hash are pinned, and each rule fires with its values.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "protocol/policy.h"
 #include "tests/negotiation/fixture.h"
 
@@ -108,6 +112,7 @@ TEST(PolicyHash, CanonicalBytesArePinned) {
   Bytes pre = to_bytes(domain);
   append(pre, policy_canonical_bytes(p));
   EXPECT_EQ(policy_hash(p), crypto::sha256(pre));
+  EXPECT_EQ(to_hex(policy_hash(p)), "23f90404c156fd105dc51d4076b270ad002edacefb607d761b9af5edba18223d");
 }
 
 TEST(PolicyHash, OrderOfTheFileDoesNotMatterButContentDoes) {
@@ -168,6 +173,30 @@ TEST(PolicyRules, EachRuleFiresWithItsValues) {
   EXPECT_FALSE(check_policy_offer(p, Role::kSeller, kOrgB, {"widget", "EUR", 1080, 1, 1080}, 1200));
   // Moving away from the other side is never a concession.
   EXPECT_FALSE(check_policy_offer(p, Role::kBuyer, kOrgB, {"widget", "EUR", 800, 1, 800}, 1500));
+}
+
+}  // namespace
+}  // namespace pactum::protocol
+
+namespace pactum::protocol {
+namespace {
+
+// The documented example (docs/examples/policy.toml) loads and keeps its figures.
+TEST(PolicyExample, DocumentedExampleLoads) {
+  const char* root = std::getenv("PACTUM_SOURCE_ROOT");
+  ASSERT_NE(root, nullptr) << "run through meson test";
+  std::ifstream f(std::string(root) + "/docs/examples/policy.toml");
+  ASSERT_TRUE(f.good());
+  std::stringstream text;
+  text << f.rdbuf();
+  auto p = load_policy(text.str());
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->version, 3);
+  EXPECT_EQ(p->approval_threshold_minor, 2'500'000);
+  EXPECT_EQ(p->products.size(), 2u);
+  EXPECT_EQ(p->products.at("support-hours").list_minor, 12'000);
+  EXPECT_EQ(p->allowed_counterparties.size(), 1u);
+  EXPECT_EQ(p->approvers.size(), 1u);
 }
 
 }  // namespace
