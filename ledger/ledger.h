@@ -238,9 +238,19 @@ class Ledger {
 
 // ---- full verification (`pactum ledger verify`) ----
 
-// Checks the signatures inside one entry's payload (envelopes, receipts).
-// Called from several threads at once: must be thread-safe.
-using EntryCheck = std::function<Result<void>(const Entry& entry)>;
+// Checks the signatures inside one entry's payload (envelopes, receipts):
+// true if the payload carried signatures and all verified, false if it
+// carries none, an error naming the reason otherwise. Called from several
+// threads at once: must be thread-safe.
+using EntryCheck = std::function<Result<bool>(const Entry& entry)>;
+
+// True for the kinds whose payload is one canonical signed protocol envelope:
+// negotiation message, revocation, escrow event, settlement receipt.
+bool entry_kind_holds_envelope(EntryKind kind);
+// Checks those payloads with protocol::open_envelope (every signature, canonical
+// form, version); other kinds pass (contract anchors are checked by the
+// evidence verifier, which knows their transcript). Thread-safe.
+EntryCheck envelope_entry_check();
 
 struct VerifyOptions {
   unsigned threads = 1;                 // 1..kVerifyThreadsMax.
@@ -252,7 +262,7 @@ struct VerifyOptions {
 struct VerifyReport {
   std::uint64_t entries = 0;
   std::uint64_t checkpoints = 0;
-  std::uint64_t entries_checked = 0;    // Entries passed to entry_check.
+  std::uint64_t entries_checked = 0;    // Entries whose payload signatures entry_check verified.
   Hash root{};
   bool ok = true;
   std::uint64_t first_bad_index = 0;    // When !ok and the failure is in an entry.

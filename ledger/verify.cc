@@ -66,8 +66,8 @@ Result<void> check_entry(const Scan& s, MDB_txn* txn, std::uint64_t i, ByteSpan 
     return Fail(Errc::kLedgerCorrupt, "id index does not point at this entry");
   if (s.opt->entry_check) {
     auto r = s.opt->entry_check(*entry);
-    s.checked->fetch_add(1, std::memory_order_relaxed);
     if (!r) return Fail(r.error());
+    if (*r) s.checked->fetch_add(1, std::memory_order_relaxed);
   }
   return Ok();
 }
