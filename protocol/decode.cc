@@ -10,6 +10,7 @@
 #include <kj/exception.h>
 
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -136,6 +137,20 @@ Result<DecodedMessage> decode_message(ByteSpan bytes, Canonical mode, capnp::Str
     // bits of a composite list's element count); such bytes would be a second
     // encoding of the same message, so they are not canonical.
     return Fail(Errc::kNonCanonical, "message does not re-encode to the same bytes");
+  }
+  // The walk read everything once within the budget, and canonical form has
+  // no cycles or shared objects, so every later pass costs no more than that
+  // walk: a fresh reader without a traversal budget means callers that read a
+  // field many times (a negotiation held for hours) can never hit the limit
+  // and throw in code that does not expect it.
+  DecodeLimits unlimited = limits;
+  unlimited.traversal_limit_words = std::numeric_limits<std::uint64_t>::max();
+  storage->reader.reset();
+  storage->reader.emplace(kj::arrayPtr(storage->segments, 1), reader_options(unlimited));
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+                storage->root = storage->reader->getRoot<capnp::AnyStruct>();
+              })) {
+    return Fail(error_from_exception(*e, "decode"));
   }
   return DecodedMessage(std::move(storage));
 }

@@ -18,6 +18,9 @@
 //      active member of each union), so every pointer, list and text is
 //      checked against the schema here: after decode succeeds, reading any
 //      field of root() cannot throw.
+//   6. the traversal budget is then lifted: the walk proved one full pass fits
+//      it and canonical form has no cycles, so reading the root any number of
+//      times can never exhaust a budget and throw later.
 //
 // Every Cap'n Proto exception on the way becomes an Error (kMalformedMessage,
 // or kMessageTooLarge when a traversal limit was hit). Nothing is thrown.

@@ -18,10 +18,11 @@ inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kWordBytes = 8;
 inline constexpr std::size_t kMaxMessageWords = kMaxMessageBytes / kWordBytes;
 
-// Words a reader may traverse in one decoded message, counting repeats:
-// validation (isCanonical), canonicalizing the body for signatures and the
-// caller's reads each cover the message about once; eight passes of headroom
-// still stop amplification attacks (aliased pointers, huge zero-size lists).
+// Words a reader may traverse while one message is validated: isCanonical,
+// the typed walk and the re-encoding check each cover a legitimate message
+// once; eight passes of headroom still stop amplification attacks (aliased
+// pointers, huge lists of zero-size elements). After validation the budget is
+// lifted (decode.h step 6).
 inline constexpr std::uint64_t kTraversalLimitWords = 8 * kMaxMessageWords;
 
 // Pointer nesting depth: Envelope > Body > Propose > NegotiationContext >

@@ -60,6 +60,20 @@ TEST(Decode, SizeLimitsAreEnforced) {
   EXPECT_EQ(r.error().code, Errc::kMessageTooLarge) << r.error().to_string();
 }
 
+TEST(Decode, ReadingAfterValidationHasNoBudget) {
+  Bytes good = seal_example(PayloadKind::PROPOSE, key_from_byte(1));
+  DecodeLimits tight;
+  tight.traversal_limit_words = 4 * good.size() / kWordBytes;  // Validation fits.
+  auto d = decode<wire::Envelope>(good, Canonical::kRequire, tight);
+  ASSERT_TRUE(d.has_value()) << d.error().to_string();
+  // A hundred full passes: far beyond the validation budget, never a throw.
+  for (int i = 0; i < 100; ++i) {
+    auto again = canonical_bytes(d->root());
+    ASSERT_TRUE(again.has_value()) << i << ": " << again.error().to_string();
+    ASSERT_EQ(*again, good);
+  }
+}
+
 TEST(Decode, AnyInputAlignmentIsAccepted) {
   Bytes good = seal_example(PayloadKind::ACCEPT, key_from_byte(1));
   for (std::size_t offset = 1; offset < 8; ++offset) {
