@@ -3,8 +3,8 @@
 # cert node, mandate issue, sign, verify, decode — standard tools (openssl,
 # capnp decode) read what pactum wrote, and tampering or a wrong trust root fails.
 set -euo pipefail
-pactum=$1
-schema_dir=$2
+pactum=$(realpath "$1")
+schema_dir=$(realpath "$2")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
