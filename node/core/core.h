@@ -1,0 +1,170 @@
+// The sans-I/O node core: the public header of node/core.
+//
+// One NodeCore is one organization's node minus its I/O. Adapters (pactumd's
+// Asio loop, the deterministic simulator, tests) feed it Events and carry out
+// the Effects it returns, in order:
+//   - a signed envelope from a partner node (already authenticated by the
+//     transport as coming from that partner organization's node),
+//   - an agent's signed envelope submitted through the agent API,
+//   - a clock tick (the only source of time),
+//   - the outcome of a ledger append it asked for (the only source of
+//     durability: the core treats an entry as anchored only once told so).
+// It never touches sockets, clocks, threads, files or a random source; the
+// nonces its signatures need come from the injected NonceSource, so a seeded
+// source makes a whole run replayable.
+//
+// The deal flow it implements (docs/node.md): an agent's propose/counter/
+// accept is decided by our NegotiationEngine (mandate, guardrails, budget)
+// and relayed to the counterparty's node, whose engine decides it again; on
+// acceptance both nodes append the contract with its transcript to their
+// ledgers, exchange signed anchor receipts, settle, exchange signed
+// settlement receipts and raise a divergence alarm when digests differ;
+// escrow events flow the same way. Checkpoints are exchanged, consistency-
+// checked and cosigned; two different checkpoints of one size signed by the
+// same node become an EquivocationProof.
+//
+// Errors: handle() never throws and never fails as a whole; a bad input
+// yields a Refused effect (to the agent, and a counter in stats) and changes
+// no state. Thread-compatible: one thread drives a core.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/base.h"
+#include "crypto/crypto.h"
+
+namespace pactum::node {
+
+// A partner organization, named by its org root key.
+using OrgKey = crypto::PublicKey;
+
+// Supplies the random nonce of every envelope the core signs.
+class NonceSource {
+ public:
+  virtual ~NonceSource() = default;
+  virtual crypto::Nonce next() = 0;
+};
+
+struct Partner {
+  std::string name;          // For logs and metrics.
+  OrgKey org_root{};
+};
+
+struct CoreConfig {
+  std::string node_name;                    // Ledger origin line, logs.
+  OrgKey org_root{};                        // Our organization's root key.
+  const crypto::SecretKey* node_key = nullptr;  // Signs receipts and checkpoints (borrowed).
+  Bytes node_certificate;                   // Our NodeCertificate envelope (wire bytes).
+  Bytes policy_toml;                        // Our guardrail policy (protocol/policy.h).
+  std::vector<Partner> partners;
+  NonceSource* nonces = nullptr;            // Borrowed; must outlive the core.
+};
+
+// ---- events ----
+struct PeerMessage {
+  OrgKey from{};
+  Bytes envelope;            // Canonical Envelope wire bytes.
+};
+struct AgentSubmit {
+  std::uint64_t request_id = 0;  // Echoed in the AgentReply.
+  Bytes envelope;
+};
+struct Tick {
+  std::int64_t now_ms = 0;   // Unix milliseconds; never goes backwards.
+};
+struct AppendDone {
+  std::uint64_t append_id = 0;   // From the AppendToLedger effect.
+  bool ok = false;
+  std::uint64_t index = 0;       // Ledger index, when ok.
+  std::string error;             // When not ok.
+};
+struct PeerConnected {
+  OrgKey peer{};
+  Bytes checkpoint;              // The peer's latest signed checkpoint from its handshake (may be empty).
+};
+struct CheckpointTaken {
+  Bytes signed_note;             // Our latest C2SP signed checkpoint note, after appends.
+  std::uint64_t size = 0;
+};
+using Event = std::variant<PeerMessage, AgentSubmit, Tick, AppendDone, PeerConnected, CheckpointTaken>;
+
+// ---- effects ----
+struct SendToPeer {
+  OrgKey to{};
+  Bytes envelope;
+};
+struct AppendToLedger {
+  std::uint64_t append_id = 0;
+  crypto::Digest id{};           // Idempotency key of the entry.
+  std::uint16_t kind = 0;        // Ledger entry kind (ledger/ledger.h).
+  Bytes payload;                 // Canonical bytes.
+};
+struct AgentReply {
+  std::uint64_t request_id = 0;
+  bool ok = false;
+  std::string code;              // errc_name() of the refusal, when not ok.
+  std::string detail;            // Human-readable decision or refusal.
+  crypto::Digest negotiation_id{};
+};
+struct AgentNotice {              // For the agent API's event stream.
+  crypto::PublicKey agent{};     // Zero: every agent of this node.
+  std::string type;              // e.g. "countered", "accepted", "committed", "settled".
+  crypto::Digest negotiation_id{};
+  std::string detail;
+};
+struct Alarm {
+  std::string type;              // "settlement-divergence", "equivocation", ...
+  OrgKey peer{};
+  std::string detail;
+  Bytes evidence;                // e.g. the EquivocationProof envelope.
+};
+using Effect = std::variant<SendToPeer, AppendToLedger, AgentReply, AgentNotice, Alarm>;
+
+// ---- queries (for the agent API and metrics) ----
+struct NegotiationView {
+  crypto::Digest id{};
+  std::string state;             // "PROPOSED", "COUNTERED", ... "COMMITTED".
+  OrgKey buyer_org{};
+  OrgKey seller_org{};
+  std::uint32_t rounds = 0;
+  crypto::Digest terms_hash{};   // Of the offer on the table.
+};
+struct ContractView {
+  crypto::Digest id{};           // The accepted terms hash.
+  crypto::Digest negotiation_id{};
+  std::uint64_t ledger_index = 0;
+  bool peer_anchored = false;    // The counterparty's anchor receipt arrived and verified.
+  crypto::Digest settlement_digest{};
+  std::string settlement_status; // "pending", "agreed", "diverged".
+  std::string escrow_state;      // escrow/escrow.h state name, or "none".
+};
+struct CoreStats {
+  std::uint64_t peer_messages_in = 0, peer_messages_out = 0;
+  std::uint64_t verification_failures = 0, refusals = 0;
+  std::uint64_t contracts = 0, alarms = 0;
+};
+
+class NodeCore {
+ public:
+  // Errors: kInvalidArgument naming the field for a bad config (policy that
+  // does not load, missing key or nonce source, certificate not ours).
+  static Result<std::unique_ptr<NodeCore>> create(const CoreConfig& config);
+  virtual ~NodeCore() = default;
+
+  // Decides one event; the effects must be carried out in order.
+  virtual std::vector<Effect> handle(const Event& event) = 0;
+  // Rebuilds state after a restart from our own ledger's entries, in index
+  // order, before any handle(); emits nothing that was already done.
+  virtual Result<void> restore(std::uint64_t index, std::uint16_t kind, ByteSpan payload) = 0;
+
+  virtual std::vector<NegotiationView> negotiations() const = 0;
+  virtual std::vector<ContractView> contracts() const = 0;
+  virtual CoreStats stats() const = 0;
+};
+
+}  // namespace pactum::node
