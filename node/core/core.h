@@ -82,6 +82,8 @@ struct AppendDone {
   bool ok = false;
   std::uint64_t index = 0;       // Ledger index, when ok.
   std::string error;             // When not ok.
+  crypto::Digest entry_hash{};   // RFC 6962 leaf hash of the entry when known (zero: unknown);
+                                 // goes into our AnchorReceipt.
 };
 struct PeerConnected {
   OrgKey peer{};
@@ -91,6 +93,9 @@ struct CheckpointTaken {
   Bytes signed_note;             // Our latest C2SP signed checkpoint note, after appends.
   std::uint64_t size = 0;
 };
+// The adapter must deliver a CheckpointTaken after appends (e.g. after each
+// group commit or on a short timer): an anchor receipt names a checkpoint that
+// covers the contract's entry, so it is sent only once such a checkpoint is known.
 using Event = std::variant<PeerMessage, AgentSubmit, Tick, AppendDone, PeerConnected, CheckpointTaken>;
 
 // ---- effects ----
@@ -142,6 +147,10 @@ struct ContractView {
   crypto::Digest settlement_digest{};
   std::string settlement_status; // "pending", "agreed", "diverged".
   std::string escrow_state;      // escrow/escrow.h state name, or "none".
+  crypto::Digest peer_settlement_digest{};  // From the peer's receipt (zero until it arrives).
+  crypto::Digest escrow_digest{};           // Our escrow state digest (zero: no escrow).
+  std::int64_t invoiced_total_minor = 0;    // Sum of our settlement's invoice totals.
+  OrgKey peer{};                            // The counterparty organization.
 };
 struct CoreStats {
   std::uint64_t peer_messages_in = 0, peer_messages_out = 0;
