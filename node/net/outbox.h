@@ -1,0 +1,66 @@
+// node/net internal: the durable outbox and inbound dedupe marks, in the
+// transport's own LMDB environment (data_dir/transport).
+//
+// Layout (docs/transport.md; persisted, do not change):
+//   meta     "stream-id"             -> be64 random id of our outbound stream
+//   outbox   org_root(32) || be64(seq) -> payload bytes
+//   next_seq org_root(32)            -> be64 next sequence number to assign
+//   inbound  org_root(32)            -> be64 peer stream id || be64 highest seq delivered
+// Every write is one durable LMDB transaction (fsync on commit): a method
+// that returns success has made its change durable; on error nothing changed.
+//
+// Thread-safety: not thread-safe; one thread uses an Outbox.
+#pragma once
+
+#include <lmdb.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/base.h"
+#include "node/net/transport.h"
+
+namespace pactum::node::net {
+
+class Outbox {
+ public:
+  struct Entry {
+    std::uint64_t seq = 0;
+    Bytes payload;
+  };
+  struct InboundMark {
+    std::uint64_t stream_id = 0;
+    std::uint64_t seq = 0;  // Highest delivered; 0 = none.
+  };
+
+  // Opens or creates the environment in `dir` (created if missing) and our
+  // stream id (random on first open). Errors: kIo.
+  static Result<std::unique_ptr<Outbox>> open(const std::string& dir);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  std::uint64_t stream_id() const { return stream_id_; }
+
+  // Every queued entry for `peer`, in sequence order. Errors: kIo, and kIo
+  // for a record of the wrong size (a damaged file).
+  Result<std::vector<Entry>> load(const OrgKey& peer);
+  // Appends the payloads in one transaction, assigning each peer's next
+  // sequence numbers in input order; returns them. Errors: kIo (nothing queued).
+  Result<std::vector<std::uint64_t>> append(const std::vector<std::pair<OrgKey, ByteSpan>>& items);
+  // Removes `peer`'s entries with seq <= upto. Errors: kIo.
+  Result<void> ack(const OrgKey& peer, std::uint64_t upto);
+
+  Result<InboundMark> inbound(const OrgKey& peer);
+  Result<void> set_inbound(const OrgKey& peer, const InboundMark& mark);
+
+ private:
+  Outbox() = default;
+  MDB_env* env_ = nullptr;  // Owned.
+  MDB_dbi meta_ = 0, outbox_ = 0, next_seq_ = 0, inbound_ = 0;
+  std::uint64_t stream_id_ = 0;
+};
+
+}  // namespace pactum::node::net
