@@ -1,0 +1,293 @@
+// From ACCEPTED to a settled contract: the contract anchor entry, our signed
+// anchor receipt, settlement, our signed settlement receipt, and checking the
+// counterparty's receipts (divergence is an alarm, never silently resolved).
+#include <capnp/message.h>
+
+#include "node/core/core_impl.h"
+#include "node/core/node_core.capnp.h"
+#include "protocol/escrow_codec.h"
+#include "protocol/settlement_codec.h"
+#include "settlement/settlement.h"
+
+namespace pactum::node::detail {
+namespace {
+
+bool same(capnp::Data::Reader d, ByteSpan want) {
+  return d.size() == want.size() && std::equal(d.begin(), d.end(), want.begin());
+}
+
+settlement::Date day(std::int32_t n) {
+  return settlement::Date{std::chrono::sys_days{std::chrono::days{n}}};
+}
+
+// The settlement core's Contract for accepted wire terms. Escrow terms with
+// no milestones of their own ask settlement for per-invoice holds.
+Result<settlement::Contract> contract_from_terms(wire::ContractTerms::Reader t) {
+  settlement::Contract k;
+  if (t.getContractId().size() != 16) return Fail(Errc::kMalformedMessage, "contractId must be 16 bytes");
+  k.id = to_hex(protocol::as_span(t.getContractId()));
+  k.buyer = to_hex(protocol::as_span(t.getBuyer().getOrgRootKey()));
+  k.buyer_jurisdiction = std::string(t.getTaxJurisdiction().cStr(), t.getTaxJurisdiction().size());
+  auto table = settlement::CurrencyTableVersion::kIso4217V1;
+  if (t.getPricing().getConventions().getCurrencyTable() != 0) {
+    PACTUM_TRY(table, settlement::currency_table_version(t.getPricing().getConventions().getCurrencyTable()));
+  }
+  PACTUM_TRY(k.currency, settlement::find_currency(std::string_view(t.getCurrency().cStr(), t.getCurrency().size()), table));
+  k.start = day(t.getStartDay());
+  k.end = day(t.getEndDay());
+  PACTUM_CHECK(protocol::decode_pricing(t.getPricing(), k));
+  if (t.hasEscrow() && t.getEscrow().getMilestones().size() == 0) {
+    k.escrow.mode = settlement::EscrowMode::kPerInvoice;
+    k.escrow.hold_ppm = settlement::kPpmOne;
+  }
+  return k;
+}
+
+// Escrow terms: the contract's own milestones, or one acceptance milestone
+// per settlement escrow instruction.
+Result<escrow::EscrowTerms> escrow_terms(wire::ContractTerms::Reader t, const settlement::SettlementResult& r) {
+  if (t.getEscrow().getMilestones().size() != 0) return protocol::escrow_terms_from_contract(t);
+  PACTUM_TRY(auto milestones, escrow::milestones_from_settlement(r.escrow, escrow::ConditionKind::kAcceptance));
+  capnp::MallocMessageBuilder mb;
+  Result<escrow::EscrowTerms> out = Fail(Errc::kInternal, "unset");
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+    mb.setRoot(t.getEscrow());
+    auto w = mb.getRoot<wire::EscrowTerms>();
+    auto list = w.initMilestones(static_cast<unsigned>(milestones.size()));
+    for (unsigned i = 0; i < list.size(); ++i) {
+      list[i].setInvoiceId(milestones[i].invoice_id);
+      list[i].setAmountMinor(milestones[i].amount);
+      list[i].getCondition().setAcceptance();
+    }
+    out = protocol::escrow_terms_from_wire(w.asReader(), std::string_view(t.getCurrency().cStr(), t.getCurrency().size()),
+                                           t.getArbiterKey());
+  })) {
+    return Fail(protocol::error_from_exception(*e, "escrow terms"));
+  }
+  return out;
+}
+
+}  // namespace
+
+Deal* CoreImpl::deal_by_contract(const Digest& contract_id) {
+  auto it = by_contract_.find(contract_id);
+  if (it == by_contract_.end()) return nullptr;
+  auto d = deals_.find(it->second);
+  return d == deals_.end() ? nullptr : &d->second;
+}
+
+Result<Bytes> CoreImpl::anchor_payload(const Deal& d) const {
+  auto terms_it = d.offered.find(d.terms_hash);
+  if (terms_it == d.offered.end()) return Fail(Errc::kInternal, "accepted terms were never offered");
+  const protocol::Negotiation* n = engine_.find(d.id);
+  PACTUM_ASSERT(n != nullptr);
+  PACTUM_TRY(auto terms, protocol::decode<wire::ContractTerms>(terms_it->second));
+  capnp::MallocMessageBuilder mb;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+    auto a = mb.initRoot<wire::node::ContractAnchor>();
+    auto t = terms.root();
+    a.setContractId(t.getContractId());
+    a.setNegotiationId(t.getNegotiationId());
+    a.setTermsHash(protocol::as_data(d.terms_hash));
+    a.setTerms(t);
+    auto list = a.initTranscript(static_cast<unsigned>(n->transcript.size()));
+    for (unsigned i = 0; i < list.size(); ++i) list.set(i, protocol::as_data(n->transcript[i].hash));
+    a.setBuyerOrg(t.getBuyer().getOrgRootKey());
+    a.setSellerOrg(t.getSeller().getOrgRootKey());
+  })) {
+    return Fail(protocol::error_from_exception(*e, "contract anchor"));
+  }
+  return protocol::canonical_bytes(mb.getRoot<wire::node::ContractAnchor>().asReader());
+}
+
+void CoreImpl::start_anchor(Deal& d) {
+  if (d.anchor_requested) return;
+  const protocol::Negotiation* n = engine_.find(d.id);
+  PACTUM_ASSERT(n != nullptr && n->state == protocol::NegState::kAccepted);
+  d.terms_hash = n->offer_terms_hash;
+  auto terms_it = d.offered.find(d.terms_hash);
+  auto payload = anchor_payload(d);
+  auto terms = terms_it == d.offered.end() ? Result<protocol::Decoded<wire::ContractTerms>>(Fail(Errc::kNotFound))
+                                           : protocol::decode<wire::ContractTerms>(terms_it->second);
+  if (!payload || !terms) {
+    alarm("anchor-failed", d.peer, payload ? terms.error().to_string() : payload.error().to_string());
+    (void)engine_.on_failed(d.id, "anchor payload");
+    return;
+  }
+  d.anchor_requested = true;
+  d.contract_id = pad_id(terms->root().getContractId());
+  by_contract_[d.contract_id] = d.id;
+  PendingAppend p;
+  p.after = AfterAppend::kAnchor;
+  p.deal = d.id;
+  append(entry_kind(ledger::EntryKind::kContractAnchor), protocol::domain_hash(kAnchorIdDomain, d.terms_hash),
+         std::move(*payload), std::move(p));
+}
+
+void CoreImpl::anchored(Deal& d, std::uint64_t index, const Digest& entry_hash) {
+  if (d.anchored) return;
+  protocol::Decision dec = engine_.on_anchored(d.id);
+  if (dec.outcome != protocol::Outcome::kApplied) {
+    alarm("commit-refused", d.peer, dec.rule + ": " + dec.values);
+    return;
+  }
+  d.anchored = true;
+  d.anchor_index = index;
+  d.anchor_entry_hash = entry_hash;
+  ++stats_.contracts;
+  notice("committed", d.id, "ledger index " + std::to_string(index));
+  make_anchor_receipt(d);
+  if (auto s = settle(d); !s) {
+    d.settle_failed = true;
+    d.settlement_status = "failed";
+    alarm("settlement-failed", d.peer, s.error().to_string());
+  } else {
+    make_settlement_receipt(d);
+    open_escrow_events(d);
+  }
+  retry_waiting(d.peer);
+}
+
+void CoreImpl::make_anchor_receipt(Deal& d) {
+  // The receipt names a checkpoint covering the entry; until one is taken it waits.
+  if (!d.our_anchor_receipt.empty() || our_note_.empty() || our_size_ <= d.anchor_index) return;
+  protocol::EnvelopeBuilder b;
+  auto r = b.payload().initAnchorReceipt();
+  r.setContractId(id16(d.contract_id));
+  r.setTermsHash(protocol::as_data(d.terms_hash));
+  r.setLedgerIndex(d.anchor_index);
+  r.setCheckpoint(our_note_);
+  r.setNodeKey(protocol::as_data(node_key_->public_key()));
+  if (d.anchor_entry_hash != Digest{}) r.setEntryHash(protocol::as_data(d.anchor_entry_hash));
+  auto sealed = seal(b);
+  if (!sealed) return alarm("receipt-failed", d.peer, sealed.error().to_string());
+  d.our_anchor_receipt = *sealed;
+  send(d.peer, std::move(*sealed));
+}
+
+void CoreImpl::send_pending_anchor_receipts() {
+  for (auto& [id, d] : deals_) {
+    if (d.anchored && d.our_anchor_receipt.empty()) make_anchor_receipt(d);
+  }
+}
+
+Result<void> CoreImpl::settle(Deal& d) {
+  auto terms_it = d.offered.find(d.terms_hash);
+  if (terms_it == d.offered.end()) return Fail(Errc::kInternal, "no accepted terms");
+  PACTUM_TRY(auto terms, protocol::decode<wire::ContractTerms>(terms_it->second));
+  auto t = terms.root();
+  PACTUM_TRY(settlement::Contract k, contract_from_terms(t));
+  PACTUM_TRY(settlement::SettlementResult result, settlement::settle(k));
+  PACTUM_TRY(d.settlement_digest, protocol::settlement_digest(result));
+  d.invoiced_total_minor = result.total_minor;
+  if (t.hasEscrow()) {
+    PACTUM_TRY(escrow::EscrowTerms et, escrow_terms(t, result));
+    escrow::ContractId cid{};
+    std::copy_n(d.contract_id.begin(), cid.size(), cid.begin());
+    PACTUM_TRY(escrow::Escrow e, escrow::Escrow::open(cid, std::move(et), &crypto::sha256));
+    PACTUM_TRY(d.escrow_digest, protocol::escrow_state_digest(e));
+    d.escrow = std::move(e);
+  }
+  d.settled = true;
+  return Ok();
+}
+
+void CoreImpl::make_settlement_receipt(Deal& d) {
+  if (!d.our_settlement_receipt.empty() || !d.settled) return;
+  protocol::EnvelopeBuilder b;
+  auto r = b.payload().initSettlementReceipt();
+  r.setContractId(id16(d.contract_id));
+  r.setSettlementDigest(protocol::as_data(d.settlement_digest));
+  r.setEscrowDigest(protocol::as_data(d.escrow_digest));
+  r.setNodeKey(protocol::as_data(node_key_->public_key()));
+  r.setTermsHash(protocol::as_data(d.terms_hash));
+  auto sealed = seal(b);
+  if (!sealed) return alarm("receipt-failed", d.peer, sealed.error().to_string());
+  d.our_settlement_receipt = *sealed;
+  notice("settled", d.id, "invoiced total " + std::to_string(d.invoiced_total_minor));
+  send(d.peer, *sealed);
+  auto hash = protocol::open_envelope(*sealed);
+  PACTUM_ASSERT(hash.has_value());  // We just signed it.
+  append(entry_kind(ledger::EntryKind::kSettlementReceipt), hash->info.message_hash, std::move(*sealed), {});
+  compare_settlement(d, true);
+}
+
+void CoreImpl::compare_settlement(Deal& d, bool emit_alarm) {
+  if (!d.settled || d.peer_settlement_receipt.empty() || d.settlement_status != "pending") return;
+  if (d.peer_settlement_digest == d.settlement_digest && d.peer_escrow_digest == d.escrow_digest) {
+    d.settlement_status = "agreed";
+    if (emit_alarm) notice("agreed", d.id, to_hex(d.settlement_digest));
+    return;
+  }
+  d.settlement_status = "diverged";
+  if (emit_alarm) {
+    alarm("settlement-divergence", d.peer,
+          "contract " + to_hex(ByteSpan(d.contract_id.data(), 16)) + ": our settlement " + to_hex(d.settlement_digest) +
+              " escrow " + to_hex(d.escrow_digest) + ", peer's " + to_hex(d.peer_settlement_digest) + " escrow " +
+              to_hex(d.peer_escrow_digest),
+          d.peer_settlement_receipt);
+  }
+}
+
+bool CoreImpl::peer_anchor_receipt(const OrgKey& from, const Bytes& envelope, const protocol::OpenedEnvelope& env) {
+  auto r = env.body().getPayload().getAnchorReceipt();
+  if (r.getContractId().size() != 16) return ++stats_.verification_failures, false;
+  Deal* d = deal_by_contract(pad_id(r.getContractId()));
+  if (d == nullptr || !d->anchored) return true;  // Its contract is not anchored here yet.
+  std::string note(r.getCheckpoint().cStr(), r.getCheckpoint().size());
+  auto origin_end = note.find('\n');
+  auto vk = ledger::make_verifier_key(note.substr(0, origin_end == std::string::npos ? 0 : origin_end), env.info.sender);
+  auto cp = vk ? ledger::open_checkpoint(note, *vk) : Result<ledger::Checkpoint>(Fail(vk.error()));
+  bool ok = d->peer == from && same(r.getTermsHash(), d->terms_hash) && same(r.getNodeKey(), env.info.sender) &&
+            cp.has_value() && cp->size > r.getLedgerIndex();
+  if (ok && r.getEntryHash().size() == crypto::kSha256Bytes && r.getInclusionPath().size() != 0) {
+    ledger::InclusionProof proof{r.getLedgerIndex(), cp->size, {}};
+    for (auto h : r.getInclusionPath()) {
+      auto hh = protocol::read_hash(h, "inclusionPath");
+      if (!hh) return ++stats_.verification_failures, false;
+      proof.path.push_back(*hh);
+    }
+    auto leaf = protocol::read_hash(r.getEntryHash(), "entryHash");
+    ok = leaf && ledger::verify_inclusion(*leaf, proof, cp->root).has_value();
+  }
+  if (!ok) {
+    ++stats_.verification_failures;
+    return false;
+  }
+  witness_note(from, env.info.sender, note);
+  if (!d->peer_anchor_receipt.empty()) {
+    resend_receipts(*d);
+    return false;
+  }
+  d->peer_anchor_receipt = envelope;
+  notice("peer-anchored", d->id, "peer ledger index " + std::to_string(r.getLedgerIndex()));
+  append(entry_kind(ledger::EntryKind::kGeneric), env.info.message_hash, envelope, {});
+  return false;
+}
+
+bool CoreImpl::peer_settlement_receipt(const OrgKey& from, const Bytes& envelope,
+                                       const protocol::OpenedEnvelope& env) {
+  auto r = env.body().getPayload().getSettlementReceipt();
+  if (r.getContractId().size() != 16) return ++stats_.verification_failures, false;
+  Deal* d = deal_by_contract(pad_id(r.getContractId()));
+  if (d == nullptr || !d->anchored) return true;
+  auto digest = protocol::read_hash(r.getSettlementDigest(), "settlementDigest");
+  auto escrow_digest = protocol::read_hash(r.getEscrowDigest(), "escrowDigest");
+  if (d->peer != from || !same(r.getTermsHash(), d->terms_hash) || !same(r.getNodeKey(), env.info.sender) ||
+      !digest || !escrow_digest) {
+    ++stats_.verification_failures;
+    return false;
+  }
+  if (!d->peer_settlement_receipt.empty()) {
+    resend_receipts(*d);
+    return false;
+  }
+  d->peer_settlement_receipt = envelope;
+  d->peer_settlement_digest = *digest;
+  d->peer_escrow_digest = *escrow_digest;
+  append(entry_kind(ledger::EntryKind::kSettlementReceipt), env.info.message_hash, envelope, {});
+  compare_settlement(*d, true);
+  return false;
+}
+
+}  // namespace pactum::node::detail

@@ -1,0 +1,324 @@
+// NodeCore::create, event dispatch, effect plumbing and the query views.
+#include <algorithm>
+
+#include "node/core/core_impl.h"
+#include "protocol/escrow_codec.h"
+
+namespace pactum::node {
+namespace detail {
+
+Digest pad_id(capnp::Data::Reader d) {
+  Digest out{};
+  std::copy_n(d.begin(), std::min<std::size_t>(d.size(), out.size()), out.begin());
+  return out;
+}
+
+capnp::Data::Reader id16(const Digest& d) { return capnp::Data::Reader(d.data(), 16); }
+
+Result<protocol::PayloadKind> peek_kind(ByteSpan envelope) {
+  PACTUM_TRY(auto decoded, protocol::decode<wire::Envelope>(envelope));
+  return protocol::payload_kind(decoded.root().getBody());
+}
+
+CoreImpl::CoreImpl(const CoreConfig& config, protocol::Policy policy)
+    : node_name_(config.node_name),
+      org_root_(config.org_root),
+      node_key_(config.node_key),
+      node_certificate_(config.node_certificate),
+      nonces_(config.nonces),
+      engine_(config.org_root, std::move(policy)) {
+  for (const Partner& p : config.partners) peers_[p.org_root].name = p.name;
+}
+
+std::vector<Effect> CoreImpl::handle(const Event& event) {
+  std::vector<Effect> effects;
+  out_ = &effects;
+  if (restored_) resume();
+  std::visit([this](const auto& e) { on_event(e); }, event);
+  out_ = nullptr;
+  return effects;
+}
+
+void CoreImpl::reply(std::uint64_t request_id, const Error& err, const Digest& neg) {
+  ++stats_.refusals;
+  AgentReply r;
+  r.request_id = request_id;
+  r.ok = false;
+  r.code = std::string(errc_name(err.code));
+  r.detail = err.detail;
+  r.negotiation_id = neg;
+  emit(std::move(r));
+}
+
+void CoreImpl::reply_ok(std::uint64_t request_id, std::string detail, const Digest& neg, std::string code) {
+  AgentReply r;
+  r.request_id = request_id;
+  r.ok = true;
+  r.code = std::move(code);
+  r.detail = std::move(detail);
+  r.negotiation_id = neg;
+  emit(std::move(r));
+}
+
+void CoreImpl::notice(std::string type, const Digest& neg, std::string detail) {
+  AgentNotice n;
+  n.type = std::move(type);
+  n.negotiation_id = neg;
+  n.detail = std::move(detail);
+  emit(std::move(n));
+}
+
+void CoreImpl::alarm(std::string type, const OrgKey& peer, std::string detail, Bytes evidence) {
+  ++stats_.alarms;
+  emit(Alarm{std::move(type), peer, std::move(detail), std::move(evidence)});
+}
+
+void CoreImpl::send(const OrgKey& to, Bytes envelope) {
+  ++stats_.peer_messages_out;
+  emit(SendToPeer{to, std::move(envelope)});
+}
+
+std::uint64_t CoreImpl::append(std::uint16_t kind, const Digest& id, Bytes payload, PendingAppend after) {
+  const std::uint64_t append_id = next_append_id_++;
+  after.request = AppendToLedger{append_id, id, kind, std::move(payload)};
+  emit(after.request);
+  pending_.emplace(append_id, std::move(after));
+  return append_id;
+}
+
+Result<Bytes> CoreImpl::seal(protocol::EnvelopeBuilder& b) {
+  // Sequence numbers only need to increase per sender; time keeps them
+  // increasing across restarts without persisting a counter.
+  sequence_ = std::max<std::uint64_t>(sequence_ + 1, static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms_, 0)));
+  return b.seal_with_nonce(*node_key_, sequence_, now_ms_, nonces_->next());
+}
+
+void CoreImpl::on_event(const Tick& e) {
+  now_ms_ = std::max(now_ms_, e.now_ms);
+  expire_due();
+  for (auto& [org, peer] : peers_) {
+    if (!peer.held.empty()) retry_held(org);
+  }
+}
+
+void CoreImpl::on_event(const AppendDone& e) {
+  auto it = pending_.find(e.append_id);
+  if (it == pending_.end()) return;  // Not ours, or answered already: idempotent.
+  PendingAppend p = std::move(it->second);
+  pending_.erase(it);
+  if (!e.ok) {
+    if (p.attempts < kAppendAttemptsMax) {
+      ++p.attempts;
+      emit(p.request);
+      pending_.emplace(e.append_id, std::move(p));
+      return;
+    }
+    alarm("ledger-failure", {}, "append " + std::to_string(e.append_id) + " failed " +
+                                    std::to_string(p.attempts) + " times: " + e.error);
+    if (p.request_id) reply(*p.request_id, Error{Errc::kLedgerDb, e.error}, p.deal);
+    return;
+  }
+  auto d = deals_.find(p.deal);
+  switch (p.after) {
+    case AfterAppend::kNothing:
+      return;
+    case AfterAppend::kAnchor:
+      if (d != deals_.end()) anchored(d->second, e.index, e.entry_hash);
+      return;
+    case AfterAppend::kNegotiation:
+    case AfterAppend::kEscrow:
+      if (p.request_id) reply_ok(*p.request_id, p.reply_detail, p.deal, p.reply_code);
+      if (d != deals_.end()) {
+        for (Bytes& b : p.relay) send(d->second.peer, std::move(b));
+      } else {
+        // Not about one deal (a revocation): every partner learns of it.
+        for (const Bytes& b : p.relay) {
+          for (const auto& [org, peer] : peers_) send(org, b);
+        }
+      }
+      if (!p.notice.empty()) notice(p.notice, p.deal, p.reply_detail);
+      return;
+  }
+}
+
+void CoreImpl::on_event(const AgentSubmit& e) {
+  auto kind = peek_kind(e.envelope);
+  if (!kind) return reply(e.request_id, kind.error());
+  using K = protocol::PayloadKind;
+  switch (*kind) {
+    case K::PROPOSE:
+    case K::COUNTER:
+    case K::ACCEPT:
+    case K::REJECT:
+    case K::WITHDRAW:
+    case K::APPROVE:
+      return agent_negotiation(e.request_id, e.envelope, *kind);
+    case K::KILL_SWITCH:
+    case K::REVOCATION:
+      return agent_control(e.request_id, e.envelope, *kind);
+    case K::ESCROW_EVENT:
+      return agent_escrow(e.request_id, e.envelope);
+    case K::ORG_CERTIFICATE:
+    case K::NODE_CERTIFICATE:
+    case K::MANDATE:
+    case K::ESCALATE:
+    case K::ANCHOR_RECEIPT:
+    case K::SETTLEMENT_RECEIPT:
+    case K::CHECKPOINT:
+    case K::EQUIVOCATION_PROOF:
+    case K::FILE_SIGNATURE:
+      break;
+  }
+  reply(e.request_id, Error{Errc::kWrongKind, std::string(protocol::payload_kind_name(*kind)) +
+                                                  " is not something an agent submits"});
+}
+
+void CoreImpl::on_event(const PeerMessage& e) {
+  ++stats_.peer_messages_in;
+  if (!is_partner(e.from)) {
+    ++stats_.refusals;
+    return;  // The transport admits partners only; anything else is a wiring bug or forgery.
+  }
+  auto kind = peek_kind(e.envelope);
+  if (!kind) {
+    ++stats_.verification_failures;
+    return;
+  }
+  using K = protocol::PayloadKind;
+  switch (*kind) {
+    case K::PROPOSE:
+    case K::COUNTER:
+    case K::ACCEPT:
+    case K::REJECT:
+    case K::WITHDRAW:
+      if (!peer_negotiation(e.from, e.envelope)) retry_held(e.from);
+      return;
+    case K::REVOCATION:
+      return peer_revocation(e.from, e.envelope);
+    case K::ESCROW_EVENT:
+      return peer_escrow(e.from, e.envelope);
+    case K::NODE_CERTIFICATE:
+    case K::ANCHOR_RECEIPT:
+    case K::SETTLEMENT_RECEIPT:
+    case K::CHECKPOINT: {
+      if (node_message(e.from, e.envelope, *kind)) {
+        auto& waiting = peers_[e.from].waiting;
+        if (waiting.size() >= kAwaitingCertificateMax) waiting.pop_front();
+        waiting.push_back(e.envelope);
+      } else if (*kind == K::NODE_CERTIFICATE) {
+        retry_waiting(e.from);
+      }
+      return;
+    }
+    case K::ORG_CERTIFICATE:
+    case K::MANDATE:
+    case K::ESCALATE:
+    case K::APPROVE:  // Approvals stay inside the approver's organization.
+    case K::KILL_SWITCH:
+    case K::EQUIVOCATION_PROOF:
+    case K::FILE_SIGNATURE:
+      break;
+  }
+  ++stats_.refusals;
+}
+
+bool CoreImpl::node_message(const OrgKey& from, const Bytes& envelope, protocol::PayloadKind kind) {
+  using K = protocol::PayloadKind;
+  auto env = open_from_node(from, envelope, kind);
+  if (!env) {
+    if (env.error().code == Errc::kNotFound) return true;  // Its node certificate is on its way.
+    ++stats_.verification_failures;
+    return false;
+  }
+  if (kind == K::NODE_CERTIFICATE) {
+    peer_node_certificate(from, *env);
+    return false;
+  }
+  if (kind == K::ANCHOR_RECEIPT) return peer_anchor_receipt(from, envelope, *env);
+  if (kind == K::SETTLEMENT_RECEIPT) return peer_settlement_receipt(from, envelope, *env);
+  peer_checkpoint(from, *env);
+  return false;
+}
+
+void CoreImpl::retry_waiting(const OrgKey& from) {
+  PeerState& peer = peers_[from];
+  std::deque<Bytes> batch;
+  batch.swap(peer.waiting);
+  for (Bytes& b : batch) {
+    auto kind = peek_kind(b);
+    if (kind && node_message(from, b, *kind)) peer.waiting.push_back(std::move(b));
+  }
+}
+
+std::vector<NegotiationView> CoreImpl::negotiations() const {
+  std::vector<NegotiationView> out;
+  for (const auto& [id, d] : deals_) {
+    const protocol::Negotiation* n = engine_.find(id);
+    if (n == nullptr) continue;
+    NegotiationView v;
+    v.id = id;
+    v.state = std::string(protocol::state_name(n->state));
+    bool buyer = n->our_role == protocol::Role::kBuyer;
+    v.buyer_org = buyer ? org_root_ : n->counterparty_org;
+    v.seller_org = buyer ? n->counterparty_org : org_root_;
+    v.rounds = n->rounds;
+    v.terms_hash = n->offer_terms_hash;
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<ContractView> CoreImpl::contracts() const {
+  std::vector<ContractView> out;
+  for (const auto& [id, d] : deals_) {
+    if (!d.anchored) continue;
+    ContractView v;
+    v.id = d.terms_hash;
+    v.negotiation_id = id;
+    v.ledger_index = d.anchor_index;
+    v.peer_anchored = !d.peer_anchor_receipt.empty();
+    v.settlement_digest = d.settlement_digest;
+    v.settlement_status = d.settlement_status;
+    v.escrow_state = d.escrow ? std::string(escrow::status_name(d.escrow->status())) : "none";
+    v.peer_settlement_digest = d.peer_settlement_digest;
+    if (d.escrow) {
+      auto digest = protocol::escrow_state_digest(*d.escrow);
+      if (digest) v.escrow_digest = *digest;
+    }
+    v.invoiced_total_minor = d.invoiced_total_minor;
+    v.peer = d.peer;
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+Result<std::unique_ptr<NodeCore>> NodeCore::create(const CoreConfig& config) {
+  if (config.node_key == nullptr) return Fail(Errc::kInvalidArgument, "node_key: missing");
+  if (config.nonces == nullptr) return Fail(Errc::kInvalidArgument, "nonces: missing");
+  if (config.node_name.empty()) return Fail(Errc::kInvalidArgument, "node_name: empty");
+  auto policy = protocol::load_policy(as_chars(config.policy_toml));
+  if (!policy) return Fail(Errc::kInvalidArgument, "policy_toml: " + policy.error().to_string());
+  if (!config.node_certificate.empty()) {
+    auto env = protocol::open_envelope(config.node_certificate, {.kind = protocol::PayloadKind::NODE_CERTIFICATE,
+                                                                 .required_signers = {config.org_root}});
+    if (!env) return Fail(Errc::kInvalidArgument, "node_certificate: " + env.error().to_string());
+    auto c = env->body().getPayload().getNodeCertificate();
+    if (protocol::as_span(c.getNodeKey()).size() != crypto::kPublicKeyBytes ||
+        !std::equal(c.getNodeKey().begin(), c.getNodeKey().end(), config.node_key->public_key().begin()) ||
+        !std::equal(c.getOrgRootKey().begin(), c.getOrgRootKey().end(), config.org_root.begin())) {
+      return Fail(Errc::kInvalidArgument, "node_certificate: not for our node key and org root");
+    }
+  }
+  std::set<OrgKey> seen;
+  for (const Partner& p : config.partners) {
+    if (p.org_root == config.org_root) return Fail(Errc::kInvalidArgument, "partners: our own org root");
+    if (!seen.insert(p.org_root).second) {
+      return Fail(Errc::kInvalidArgument, "partners: " + p.name + " listed twice");
+    }
+  }
+  return std::unique_ptr<NodeCore>(std::make_unique<detail::CoreImpl>(config, std::move(*policy)));
+}
+
+}  // namespace pactum::node

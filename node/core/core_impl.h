@@ -1,0 +1,216 @@
+// The node core's implementation type. Internal to node/core: the contract
+// is core.h. One CoreImpl per node; every container is ordered so that two
+// runs fed the same events emit the same effects byte for byte.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "escrow/escrow.h"
+#include "ledger/ledger.h"
+#include "node/core/core.h"
+#include "node/core/limits.h"
+#include "protocol/negotiation.h"
+#include "protocol/negotiation_wire.h"
+#include "protocol/protocol.h"
+
+namespace pactum::node::detail {
+
+using crypto::Digest;
+using crypto::PublicKey;
+
+// One negotiation shared with one partner, and the contract it became.
+struct Deal {
+  Digest id{};                        // Negotiation id (16 bytes, zero-padded).
+  OrgKey peer{};
+  std::vector<Bytes> messages;        // Applied negotiation envelopes, oldest first.
+  std::vector<bool> ours;             // messages[i] was our side's (we relay those).
+  std::map<Digest, Bytes> offered;    // Terms hash -> canonical ContractTerms of each offer.
+  Bytes escalated;                    // Our message waiting for an approver.
+
+  // Contract (after ACCEPTED).
+  Digest terms_hash{};
+  Digest contract_id{};               // 16 bytes, zero-padded.
+  bool anchor_requested = false;
+  bool anchored = false;
+  std::uint64_t anchor_index = 0;
+  Digest anchor_entry_hash{};
+  Bytes our_anchor_receipt;
+  Bytes peer_anchor_receipt;
+
+  // Settlement and escrow (after COMMITTED).
+  bool settled = false;
+  bool settle_failed = false;
+  Digest settlement_digest{};
+  Digest escrow_digest{};             // Of the escrow state when settled (the receipt's).
+  std::int64_t invoiced_total_minor = 0;
+  Bytes our_settlement_receipt;
+  Bytes peer_settlement_receipt;
+  Digest peer_settlement_digest{};
+  Digest peer_escrow_digest{};
+  std::string settlement_status = "pending";  // "pending", "agreed", "diverged", "failed".
+  std::optional<escrow::Escrow> escrow;
+  std::vector<Bytes> escrow_events;   // Applied escrow envelopes, in order.
+  std::vector<Bytes> held_escrow;     // Peer escrow events before our escrow opened.
+
+  std::uint64_t answered_epoch = 0;   // Last connect epoch we re-sent receipts in answer.
+};
+
+// What is known about one partner organization.
+struct PeerState {
+  std::string name;
+  bool seen = false;                   // Connected at least once: gets our checkpoints.
+  std::uint64_t epoch = 0;             // Counts PeerConnected events.
+  std::set<PublicKey> node_keys;       // Certified by the partner's org root.
+  // Node-signed messages that cannot be checked yet: signed by a node key not
+  // yet certified, or receipts for a contract not yet anchored here.
+  std::deque<Bytes> waiting;
+  std::deque<Bytes> held;              // Negotiation messages that arrived early.
+  // Per node key: checkpoint notes by tree size (equivocation checks), the
+  // largest size we cosigned, and sizes already reported as equivocation.
+  std::map<PublicKey, std::map<std::uint64_t, std::string>> notes;
+  std::map<PublicKey, std::uint64_t> cosigned_size;
+  std::set<std::pair<PublicKey, std::uint64_t>> equivocations;
+  std::uint64_t our_size_cosigned = 0;  // Largest of our checkpoints the peer cosigned.
+};
+
+// What to do once an append is durable.
+enum class AfterAppend : std::uint8_t {
+  kNothing = 0,
+  kNegotiation = 1,   // Reply to the agent, relay, notify.
+  kAnchor = 2,        // ACCEPTED -> COMMITTED, receipts, settlement.
+  kEscrow = 3,        // Reply to the agent, relay, notify.
+};
+
+struct PendingAppend {
+  AppendToLedger request;
+  int attempts = 1;
+  AfterAppend after = AfterAppend::kNothing;
+  Digest deal{};
+  std::optional<std::uint64_t> request_id;   // The agent request to answer.
+  std::string reply_code;                    // Non-empty: ok reply carrying a code (escalation).
+  std::string reply_detail;
+  std::vector<Bytes> relay;                  // Envelopes to send to the deal's peer.
+  std::string notice;                        // AgentNotice type; empty for none.
+};
+
+class CoreImpl final : public NodeCore {
+ public:
+  CoreImpl(const CoreConfig& config, protocol::Policy policy);
+
+  std::vector<Effect> handle(const Event& event) override;
+  Result<void> restore(std::uint64_t index, std::uint16_t kind, ByteSpan payload) override;
+  std::vector<NegotiationView> negotiations() const override;
+  std::vector<ContractView> contracts() const override;
+  CoreStats stats() const override { return stats_; }
+
+ private:
+  // core.cc: plumbing.
+  void on_event(const PeerMessage& e);
+  void on_event(const AgentSubmit& e);
+  void on_event(const Tick& e);
+  void on_event(const AppendDone& e);
+  void on_event(const PeerConnected& e);
+  void on_event(const CheckpointTaken& e);
+  void emit(Effect e) { out_->push_back(std::move(e)); }
+  void reply(std::uint64_t request_id, const Error& err, const Digest& neg = {});
+  void reply_ok(std::uint64_t request_id, std::string detail, const Digest& neg = {}, std::string code = {});
+  void notice(std::string type, const Digest& neg, std::string detail);
+  void alarm(std::string type, const OrgKey& peer, std::string detail, Bytes evidence = {});
+  std::uint64_t append(std::uint16_t kind, const Digest& id, Bytes payload, PendingAppend after);
+  Result<Bytes> seal(protocol::EnvelopeBuilder& b);
+  bool is_partner(const OrgKey& org) const { return peers_.count(org) != 0; }
+  void send(const OrgKey& to, Bytes envelope);
+
+  // negotiate.cc: propose ... accept, approvals, kill switches, revocations.
+  void agent_negotiation(std::uint64_t request_id, const Bytes& envelope, protocol::PayloadKind kind);
+  void agent_control(std::uint64_t request_id, const Bytes& envelope, protocol::PayloadKind kind);
+  // Decides one peer negotiation message: true if it was held for later.
+  bool peer_negotiation(const OrgKey& from, const Bytes& envelope);
+  void peer_revocation(const OrgKey& from, const Bytes& envelope);
+  void retry_held(const OrgKey& from);
+  // Records an applied message in the deal (terms of offers, transcript).
+  Deal& record_message(const protocol::NegMessage& m, const Bytes& stored, bool ours);
+  void expire_due();
+
+  // contract.cc: anchoring, receipts, settlement.
+  void start_anchor(Deal& d);
+  Result<Bytes> anchor_payload(const Deal& d) const;
+  void anchored(Deal& d, std::uint64_t index, const Digest& entry_hash);
+  void make_anchor_receipt(Deal& d);
+  void send_pending_anchor_receipts();
+  Result<void> settle(Deal& d);
+  void make_settlement_receipt(Deal& d);
+  void compare_settlement(Deal& d, bool emit_alarm);
+  // These return true when the receipt must wait for its contract.
+  bool peer_anchor_receipt(const OrgKey& from, const Bytes& envelope, const protocol::OpenedEnvelope& env);
+  bool peer_settlement_receipt(const OrgKey& from, const Bytes& envelope, const protocol::OpenedEnvelope& env);
+  Deal* deal_by_contract(const Digest& contract_id);
+
+  // escrow_flow.cc.
+  void agent_escrow(std::uint64_t request_id, const Bytes& envelope);
+  void peer_escrow(const OrgKey& from, const Bytes& envelope);
+  // Applies one escrow envelope; error when refused. `from_peer` relays nothing.
+  Result<bool> apply_escrow(Deal& d, const Bytes& envelope, std::optional<std::uint64_t> request_id,
+                            bool from_peer);
+  void open_escrow_events(Deal& d);
+
+  // witness.cc: node certificates, checkpoints, cosignatures, equivocation.
+  void peer_node_certificate(const OrgKey& from, const protocol::OpenedEnvelope& env);
+  void peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelope& env);
+  void witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note);
+  Result<Bytes> checkpoint_envelope(const std::string& note, const std::vector<Bytes>& cosig);
+  void broadcast_checkpoint();
+  // Decides a node-signed peer message; true if it must wait (see PeerState::waiting).
+  bool node_message(const OrgKey& from, const Bytes& envelope, protocol::PayloadKind kind);
+  void retry_waiting(const OrgKey& from);
+  // Opens a peer envelope that a partner's node must have signed; kNotFound
+  // when its signer is not (yet) a certified node of `from`.
+  Result<protocol::OpenedEnvelope> open_from_node(const OrgKey& from, const Bytes& envelope,
+                                                  protocol::PayloadKind kind);
+
+  // restore.cc: restart and catch-up.
+  void resume();
+  void catch_up(const OrgKey& peer);
+  bool done_with_peer(const Deal& d) const;
+  void resend_receipts(Deal& d);
+  Result<void> restore_negotiation(ByteSpan payload);
+  Result<void> restore_anchor(std::uint64_t index, ByteSpan payload);
+  Result<void> restore_envelope(std::uint16_t kind, ByteSpan payload);
+
+  // Configuration.
+  std::string node_name_;
+  OrgKey org_root_{};
+  const crypto::SecretKey* node_key_ = nullptr;
+  Bytes node_certificate_;
+  NonceSource* nonces_ = nullptr;
+
+  // State.
+  protocol::NegotiationEngine engine_;
+  protocol::MandateBook mandates_;
+  std::map<Digest, Deal> deals_;
+  std::map<Digest, Digest> by_contract_;          // Contract id -> negotiation id.
+  std::map<OrgKey, PeerState> peers_;
+  std::map<std::uint64_t, PendingAppend> pending_;
+  std::map<Digest, std::deque<Bytes>> early_escrow_;  // By contract id, before the deal exists here.
+  std::string our_note_;                            // Our latest signed checkpoint.
+  std::uint64_t our_size_ = 0;
+  std::int64_t now_ms_ = 0;
+  std::uint64_t next_append_id_ = 1;
+  std::uint64_t sequence_ = 0;
+  bool restored_ = false;                           // restore() ran and resume() has not.
+  CoreStats stats_;
+  std::vector<Effect>* out_ = nullptr;              // Effects of the event being handled.
+};
+
+// Helpers shared by the .cc files.
+constexpr std::uint16_t entry_kind(ledger::EntryKind k) { return static_cast<std::uint16_t>(k); }
+Digest pad_id(capnp::Data::Reader d);              // 16-byte id -> zero-padded digest.
+capnp::Data::Reader id16(const Digest& d);        // The first 16 bytes.
+Result<protocol::PayloadKind> peek_kind(ByteSpan envelope);
+
+}  // namespace pactum::node::detail
