@@ -1,0 +1,78 @@
+// FakeLedger and SeededNonces: the storage and randomness seams of the harness.
+#include "node/core/testing/testing.h"
+
+namespace pactum::node::testing {
+
+crypto::Nonce SeededNonces::next() {
+  crypto::Nonce out{};
+  for (std::size_t i = 0; i < out.size(); i += 8) {
+    // splitmix64: a tiny, well-mixed generator; enough for distinct nonces.
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (std::size_t j = 0; j < 8; ++j) out[i + j] = static_cast<std::uint8_t>(z >> (8 * j));
+  }
+  return out;
+}
+
+void FakeLedger::append(const AppendToLedger& a) {
+  for (const Stored& s : entries_) {
+    if (s.id == a.id) {
+      unacked_.push_back(AppendDone{a.append_id, true, s.index, {}, s.leaf});
+      return;
+    }
+  }
+  Stored s;
+  s.index = entries_.size();
+  s.kind = a.kind;
+  s.id = a.id;
+  s.payload = a.payload;
+  ledger::Entry e;
+  e.index = s.index;
+  e.kind = static_cast<ledger::EntryKind>(a.kind);
+  e.prev_hash = entries_.empty() ? ledger::Hash{} : entries_.back().leaf;
+  e.id = a.id;
+  e.payload = a.payload;
+  s.leaf = ledger::leaf_hash(ledger::encode_entry(e));
+  entries_.push_back(s);
+  unacked_.push_back(AppendDone{a.append_id, true, s.index, {}, s.leaf});
+}
+
+std::vector<AppendDone> FakeLedger::sync() {
+  for (Stored& s : entries_) s.durable = true;
+  std::vector<AppendDone> out;
+  out.swap(unacked_);
+  return out;
+}
+
+void FakeLedger::crash() {
+  while (!entries_.empty() && !entries_.back().durable) entries_.pop_back();
+  unacked_.clear();
+}
+
+std::size_t FakeLedger::durable_size() const {
+  std::size_t n = 0;
+  for (const Stored& s : entries_) n += s.durable ? 1 : 0;
+  return n;
+}
+
+CheckpointTaken FakeLedger::checkpoint(const crypto::SecretKey& key, const std::string& origin) const {
+  ledger::MemoryTree tree;
+  for (const Stored& s : entries_) {
+    if (s.durable) tree.append(s.leaf);
+  }
+  ledger::Checkpoint cp;
+  cp.origin = origin;
+  cp.size = tree.size();
+  cp.root = ledger::empty_root();
+  if (cp.size > 0) {
+    auto root = ledger::tree_root(tree, cp.size);
+    PACTUM_ASSERT(root.has_value());
+    cp.root = *root;
+  }
+  std::string note = ledger::sign_note(ledger::checkpoint_body(cp), origin, key);
+  return CheckpointTaken{to_bytes(note), cp.size};
+}
+
+}  // namespace pactum::node::testing
