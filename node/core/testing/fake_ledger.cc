@@ -17,11 +17,10 @@ crypto::Nonce SeededNonces::next() {
 }
 
 void FakeLedger::append(const AppendToLedger& a) {
-  for (const Stored& s : entries_) {
-    if (s.id == a.id) {
-      unacked_.push_back(AppendDone{a.append_id, true, s.index, {}, s.leaf});
-      return;
-    }
+  if (auto it = ids_.find(a.id); it != ids_.end()) {
+    const Stored& s = entries_[it->second];
+    unacked_.push_back(AppendDone{a.append_id, true, s.index, {}, s.leaf});
+    return;
   }
   Stored s;
   s.index = entries_.size();
@@ -35,39 +34,38 @@ void FakeLedger::append(const AppendToLedger& a) {
   e.id = a.id;
   e.payload = a.payload;
   s.leaf = ledger::leaf_hash(ledger::encode_entry(e));
+  ids_[a.id] = s.index;
   entries_.push_back(s);
   unacked_.push_back(AppendDone{a.append_id, true, s.index, {}, s.leaf});
 }
 
 std::vector<AppendDone> FakeLedger::sync() {
-  for (Stored& s : entries_) s.durable = true;
+  for (std::size_t i = tree_.size(); i < entries_.size(); ++i) {
+    entries_[i].durable = true;
+    tree_.append(entries_[i].leaf);
+  }
   std::vector<AppendDone> out;
   out.swap(unacked_);
   return out;
 }
 
 void FakeLedger::crash() {
-  while (!entries_.empty() && !entries_.back().durable) entries_.pop_back();
+  while (!entries_.empty() && !entries_.back().durable) {
+    ids_.erase(entries_.back().id);
+    entries_.pop_back();
+  }
   unacked_.clear();
 }
 
-std::size_t FakeLedger::durable_size() const {
-  std::size_t n = 0;
-  for (const Stored& s : entries_) n += s.durable ? 1 : 0;
-  return n;
-}
+std::size_t FakeLedger::durable_size() const { return tree_.size(); }
 
 CheckpointTaken FakeLedger::checkpoint(const crypto::SecretKey& key, const std::string& origin) const {
-  ledger::MemoryTree tree;
-  for (const Stored& s : entries_) {
-    if (s.durable) tree.append(s.leaf);
-  }
   ledger::Checkpoint cp;
   cp.origin = origin;
-  cp.size = tree.size();
+  cp.size = tree_.size();
   cp.root = ledger::empty_root();
   if (cp.size > 0) {
-    auto root = ledger::tree_root(tree, cp.size);
+    auto root = ledger::tree_root(const_cast<ledger::MemoryTree&>(tree_), cp.size);  // node() is a read.
     PACTUM_ASSERT(root.has_value());
     cp.root = *root;
   }

@@ -63,6 +63,8 @@ class FakeLedger {
  private:
   std::vector<Stored> entries_;
   std::vector<AppendDone> unacked_;
+  std::map<crypto::Digest, std::uint64_t> ids_;  // Id -> index, for idempotent appends.
+  ledger::MemoryTree tree_;                      // Leaves of the durable entries.
 };
 
 // Deterministic org, node and agent keys from names.
