@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "ledger/entry_codec.h"
 #include "ledger/ledger.h"
 #include "protocol/ledger.capnp.h"
 
@@ -81,8 +82,32 @@ Result<EntryKind> entry_kind_from_name(std::string_view name) {
   return Fail(Errc::kInvalidArgument, "unknown entry kind '" + std::string(name) + "'");
 }
 
-Bytes encode_entry(const Entry& entry) {
-  PACTUM_ASSERT(entry.payload.size() <= kEntryPayloadBytesMax);
+namespace {
+
+// The canonical Cap'n Proto of Entry written directly (the append path's hot
+// spot: a MessageBuilder zero-fills a first segment and canonicalize copies it
+// again). Layout, in 8-byte little-endian words (docs/ledger.md), for d data
+// words (3, less any trailing zero words: canonical form truncates them):
+//   0: root struct pointer, offset 0, d data words, 3 pointers
+//   1..d: index, timestampMs, kind (UInt16, rest zero)
+//   then byte-list pointers to prevHash, id, payload (offsets 2, 5, 8),
+//   prevHash (4 words), id (4 words), payload zero-padded to a word.
+// An empty payload (rare) goes through the capnp encoder, which decides how
+// canonicalize writes an empty blob. Pinned to canonicalize by
+// tests/ledger/ledger_test.cc (EncodeMatchesCapnpCanonicalize).
+constexpr std::size_t kWordBytes = 8;
+constexpr std::size_t kFixedWords = 15;  // Up to the payload, with 3 data words.
+
+void put_le(std::uint8_t* out, std::uint64_t v) {
+  for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+// Byte-list pointer: offset (words from the pointer's end) << 2 | 1; element size 2 (bytes) | count << 3.
+void put_list_pointer(std::uint8_t* out, std::uint32_t offset_words, std::uint32_t count) {
+  put_le(out, (std::uint64_t{count} << 35) | (std::uint64_t{2} << 32) | (std::uint64_t{offset_words} << 2) | 1);
+}
+
+Bytes encode_entry_capnp(const Entry& entry) {
   capnp::MallocMessageBuilder message;
   auto b = message.initRoot<wire::Entry>();
   b.setIndex(entry.index);
@@ -99,6 +124,43 @@ Bytes encode_entry(const Entry& entry) {
   PACTUM_ASSERT(out.size() <= kEntryBytesMax);
   return out;
 }
+
+}  // namespace
+
+void encode_entry_into(const EntryHeader& h, ByteSpan payload, Bytes& out) {
+  PACTUM_ASSERT(payload.size() <= kEntryPayloadBytesMax);
+  if (payload.empty()) {
+    out = encode_entry_capnp(Entry{h.index, h.timestamp_ms, h.kind, h.prev_hash, h.id, {}});
+    return;
+  }
+  // Canonical form drops trailing all-zero data words (kind 0, then timestamp 0, then index 0).
+  const std::uint64_t data[3] = {h.index, static_cast<std::uint64_t>(h.timestamp_ms),
+                                 static_cast<std::uint16_t>(h.kind)};
+  std::size_t data_words = 3;
+  while (data_words > 0 && data[data_words - 1] == 0) --data_words;
+  const std::size_t padded = (payload.size() + kWordBytes - 1) / kWordBytes * kWordBytes;
+  out.assign(kPrefixBytes + (kFixedWords - 3 + data_words) * kWordBytes + padded, 0x00);
+  std::memcpy(out.data(), kEntryDomain.data(), kEntryDomain.size());
+  std::uint8_t* w = out.data() + kPrefixBytes;
+  put_le(w, std::uint64_t{data_words} << 32 | std::uint64_t{3} << 48);  // Root struct pointer.
+  for (std::size_t i = 0; i < data_words; ++i) put_le(w + (1 + i) * kWordBytes, data[i]);
+  std::uint8_t* p = w + (1 + data_words) * kWordBytes;  // The three pointers, then their lists.
+  put_list_pointer(p, 2, sizeof(Hash));
+  put_list_pointer(p + kWordBytes, 5, sizeof(Id));
+  put_list_pointer(p + 2 * kWordBytes, 8, static_cast<std::uint32_t>(payload.size()));
+  std::memcpy(p + 3 * kWordBytes, h.prev_hash.data(), sizeof(Hash));
+  std::memcpy(p + 7 * kWordBytes, h.id.data(), sizeof(Id));
+  std::memcpy(p + 11 * kWordBytes, payload.data(), payload.size());
+}
+
+Bytes encode_entry(const Entry& entry) {
+  Bytes out;
+  encode_entry_into(EntryHeader{entry.index, entry.timestamp_ms, entry.kind, entry.prev_hash, entry.id},
+                    entry.payload, out);
+  return out;
+}
+
+Bytes encode_entry_reference(const Entry& entry) { return encode_entry_capnp(entry); }
 
 Result<Entry> decode_entry(ByteSpan bytes) {
   if (bytes.size() > kEntryBytesMax)

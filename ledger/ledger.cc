@@ -12,10 +12,10 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
-#include <map>
 #include <mutex>
 #include <thread>
 
+#include "ledger/entry_codec.h"
 #include "ledger/ledger_impl.h"
 
 namespace pactum::ledger {
@@ -64,61 +64,63 @@ Result<void> Ledger::Impl::load() {
   });
 }
 
-// Appends one new leaf inside `txn`, advancing `tip`.
-Result<void> Ledger::Impl::write_entry(MDB_txn* txn, Tip& tip, const AppendRequest& req) {
-  Entry e;
-  e.index = tip.size;
-  e.timestamp_ms = options_.clock_ms();
-  e.kind = req.kind;
-  e.prev_hash = tip.last_leaf;
-  e.id = req.id;
-  e.payload = req.payload;
-  Bytes bytes = encode_entry(e);
+// Appends one new leaf through the batch's cursors, advancing `tip`. Every
+// put is an MDB_APPEND (entries and nodes are keyed in append order), and the
+// entry bytes go through one reused buffer: no allocation per entry.
+Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req) {
+  encode_entry_into(EntryHeader{tip.size, options_.clock_ms(), req.kind, tip.last_leaf, req.id},
+                    req.payload, scratch_);
   if (int injected = store_->fault(WritePoint::kBeforePut); injected != 0)
     return Fail(lmdb::db_error(injected, "mdb_put (injected)"));
-  auto key = be64(tip.size);
-  PACTUM_CHECK(lmdb::put(txn, store_->entries, key, bytes, MDB_APPEND));
-  Hash h = leaf_hash(bytes);
+  const auto key = be64(tip.size);
+  PACTUM_CHECK(c.entries.append(key, scratch_));
+  Hash h = leaf_hash(scratch_);
   tip.last_leaf = h;
-  PACTUM_CHECK(lmdb::put(txn, store_->nodes, lmdb::node_key(0, tip.size), h, MDB_APPEND));
+  PACTUM_CHECK(c.nodes.append(lmdb::node_key(0, tip.size), h));
   unsigned level = 0;
   while (((tip.size >> level) & 1) == 1) {
     h = node_hash(tip.frontier[level], h);
     ++level;
-    PACTUM_CHECK(lmdb::put(txn, store_->nodes, lmdb::node_key(level, tip.size >> level), h, MDB_APPEND));
+    PACTUM_CHECK(c.nodes.append(lmdb::node_key(level, tip.size >> level), h));
   }
   tip.frontier[level] = h;
-  PACTUM_CHECK(lmdb::put(txn, store_->ids, req.id, key, MDB_NOOVERWRITE));
   ++tip.size;
+  return Ok();
+}
+
+// Writes one batch: for each entry, the id goes in first (MDB_NOOVERWRITE):
+// if it is already there, from an earlier commit or earlier in this batch,
+// LMDB hands back the stored index and nothing else is written. One B-tree
+// search per id, no separate lookup and no in-memory set of the batch's ids.
+Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
+                                       std::vector<std::vector<AppendResult>>& results) {
+  tip = committed_;  // A retry after map growth starts again from the committed tip.
+  results.assign(batch.size(), {});
+  PACTUM_TRY(auto entries, lmdb::Cursor::open(txn, store_->entries));
+  PACTUM_TRY(auto nodes, lmdb::Cursor::open(txn, store_->nodes));
+  PACTUM_TRY(auto ids, lmdb::Cursor::open(txn, store_->ids));
+  WriteCursors c{entries, nodes, ids};
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    results[i].reserve(batch[i]->entries.size());
+    for (const AppendRequest& req : batch[i]->entries) {
+      const auto key = be64(tip.size);
+      PACTUM_TRY(auto existing, c.ids.insert(req.id, key));
+      if (existing) {
+        if (existing->size() != 8) return Fail(Errc::kLedgerCorrupt, "id index value is not 8 bytes");
+        results[i].push_back({from_be64(*existing), true});
+        continue;
+      }
+      results[i].push_back({tip.size, false});
+      PACTUM_CHECK(write_entry(c, tip, req));
+    }
+  }
   return Ok();
 }
 
 void Ledger::Impl::commit_batch(std::vector<Request*>& batch) {
   Tip tip;
   std::vector<std::vector<AppendResult>> results;
-  Result<void> r = store_->write([&](MDB_txn* txn) -> Result<void> {
-    tip = committed_;  // A retry after map growth starts again from the committed tip.
-    results.assign(batch.size(), {});
-    std::map<Id, std::uint64_t> fresh;  // Ids first written by this batch.
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      for (const AppendRequest& req : batch[i]->entries) {
-        if (auto it = fresh.find(req.id); it != fresh.end()) {
-          results[i].push_back({it->second, true});
-          continue;
-        }
-        PACTUM_TRY(auto existing, lmdb::get(txn, store_->ids, req.id));
-        if (existing) {
-          if (existing->size() != 8) return Fail(Errc::kLedgerCorrupt, "id index value is not 8 bytes");
-          results[i].push_back({from_be64(*existing), true});
-          continue;
-        }
-        fresh.emplace(req.id, tip.size);
-        results[i].push_back({tip.size, false});
-        PACTUM_CHECK(write_entry(txn, tip, req));
-      }
-    }
-    return Ok();
-  });
+  Result<void> r = store_->write([&](MDB_txn* txn) { return write_batch(txn, batch, tip, results); });
   if (r) {
     committed_ = tip;
     size_.store(tip.size);

@@ -42,16 +42,26 @@ class Ledger::Impl {
     std::promise<Result<std::vector<AppendResult>>> done;
   };
 
+  // The write transaction's cursors, opened once per batch (borrowed).
+  struct WriteCursors {
+    lmdb::Cursor& entries;
+    lmdb::Cursor& nodes;
+    lmdb::Cursor& ids;
+  };
+
   ~Impl();
   Result<void> load();
   Result<std::vector<AppendResult>> submit(std::vector<AppendRequest> entries);
   void run_writer();
   void commit_batch(std::vector<Request*>& batch);
-  Result<void> write_entry(MDB_txn* txn, Tip& tip, const AppendRequest& req);
+  Result<void> write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
+                           std::vector<std::vector<AppendResult>>& results);
+  Result<void> write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req);
 
   std::unique_ptr<lmdb::Store> store_;
   Options options_;
   Tip committed_;                        // Writer thread only (after open).
+  Bytes scratch_;                        // Writer thread only: the entry being written.
   std::atomic<std::uint64_t> size_{0};   // Durable size, for readers.
 
   std::mutex mu_;

@@ -54,6 +54,23 @@ Result<Cursor::Record> Cursor::get(MDB_cursor_op op, ByteSpan key) {
   return Record{span(k), span(v), true};
 }
 
+Result<void> Cursor::append(ByteSpan key, ByteSpan value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  int rc = mdb_cursor_put(cur_, &k, &v, MDB_APPEND);
+  if (rc != 0) return Fail(db_error(rc, "mdb_cursor_put(MDB_APPEND)"));
+  return Ok();
+}
+
+Result<std::optional<ByteSpan>> Cursor::insert(ByteSpan key, ByteSpan value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  int rc = mdb_cursor_put(cur_, &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return std::optional<ByteSpan>(span(v));  // LMDB points v at the stored value.
+  if (rc != 0) return Fail(db_error(rc, "mdb_cursor_put(MDB_NOOVERWRITE)"));
+  return std::optional<ByteSpan>();
+}
+
 Result<Env> Env::open(const std::string& dir, unsigned flags, std::size_t map_bytes) {
   std::error_code ec;
   if ((flags & MDB_RDONLY) == 0) std::filesystem::create_directories(dir, ec);

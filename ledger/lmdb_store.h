@@ -68,6 +68,13 @@ class Cursor {
   };
   // Positions with `op` (the key is used by MDB_SET_RANGE and the like).
   Result<Record> get(MDB_cursor_op op, ByteSpan key = {});
+  // Write transactions only (a write txn's cursors must be closed before it
+  // commits: let the Cursor go out of scope inside Store::write's fn).
+  // MDB_APPEND: the key must sort after every key in the database.
+  Result<void> append(ByteSpan key, ByteSpan value);
+  // MDB_NOOVERWRITE: writes and returns nullopt, or returns the value already
+  // stored under `key` and writes nothing.
+  Result<std::optional<ByteSpan>> insert(ByteSpan key, ByteSpan value);
 
  private:
   MDB_cursor* cur_ = nullptr;
