@@ -17,7 +17,9 @@ Cluster::Node& Cluster::add(const std::string& name, const std::vector<std::stri
 }
 
 void Cluster::create_core(Node& n) {
-  n.nonces = std::make_unique<SeededNonces>(seed_ * 1'000'003ULL + std::hash<std::string>{}(n.name));
+  // The seed mixes in the name through SHA-256, which (unlike std::hash) is
+  // the same on every platform, so a seed replays anywhere.
+  n.nonces = std::make_unique<SeededNonces>(seed_ * 1'000'003ULL + from_be64(crypto::sha256(as_bytes(n.name))));
   CoreConfig c;
   c.node_name = n.name;
   c.org_root = n.org_key.public_key();
