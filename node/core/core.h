@@ -23,9 +23,16 @@
 // checked and cosigned; two different checkpoints of one size signed by the
 // same node become an EquivocationProof.
 //
+// Durability rule: an applied message is appended at once, but its
+// AgentReply, its relay to the partner and its notice are emitted only when
+// the AppendDone for it arrives ok; nothing is acknowledged before it is
+// durable. Ledger entry kinds, payloads and ids: docs/node.md.
+//
 // Errors: handle() never throws and never fails as a whole; a bad input
-// yields a Refused effect (to the agent, and a counter in stats) and changes
-// no state. Thread-compatible: one thread drives a core.
+// yields an AgentReply with ok = false (agents) or a refusal counted in
+// stats (peers) and changes no state. Thread-compatible: one thread drives a
+// core. The in-memory harness for tests and the simulator is
+// node/core/testing/testing.h (node_core_testing_dep).
 #pragma once
 
 #include <cstdint>
@@ -112,18 +119,22 @@ struct AppendToLedger {
 struct AgentReply {
   std::uint64_t request_id = 0;
   bool ok = false;
-  std::string code;              // errc_name() of the refusal, when not ok.
+  std::string code;              // errc_name() of the refusal, when not ok; "needs_approval"
+                                 // with ok = true when the message waits for an approver.
   std::string detail;            // Human-readable decision or refusal.
   crypto::Digest negotiation_id{};
 };
 struct AgentNotice {              // For the agent API's event stream.
   crypto::PublicKey agent{};     // Zero: every agent of this node.
-  std::string type;              // e.g. "countered", "accepted", "committed", "settled".
+  std::string type;              // The new state ("PROPOSED" .. "ACCEPTED"), "escalated", "approved",
+                                 // "denied", "committed", "settled", "agreed", "peer-anchored",
+                                 // "escrow", "expired", "refused", "revocation", "kill-switch-*".
   crypto::Digest negotiation_id{};
   std::string detail;
 };
 struct Alarm {
-  std::string type;              // "settlement-divergence", "equivocation", ...
+  std::string type;              // "settlement-divergence", "equivocation", "ledger-failure",
+                                 // "settlement-failed", "anchor-failed", "commit-refused".
   OrgKey peer{};
   std::string detail;
   Bytes evidence;                // e.g. the EquivocationProof envelope.
@@ -165,10 +176,16 @@ class NodeCore {
   static Result<std::unique_ptr<NodeCore>> create(const CoreConfig& config);
   virtual ~NodeCore() = default;
 
-  // Decides one event; the effects must be carried out in order.
+  // Decides one event; the effects must be carried out in order. The first
+  // call after restore() also resumes what the ledger shows unfinished (an
+  // anchor to append, receipts to sign).
   virtual std::vector<Effect> handle(const Event& event) = 0;
   // Rebuilds state after a restart from our own ledger's entries, in index
-  // order, before any handle(); emits nothing that was already done.
+  // order, before any handle(); emits nothing. Errors: kLedgerCorrupt for an
+  // anchor of a negotiation the ledger never held, kInvalidArgument for an
+  // unknown kind, decoding errors for payloads that do not decode (each
+  // names the entry). A message the engine now decides differently (e.g.
+  // under a new policy) is skipped and counted in stats().refusals.
   virtual Result<void> restore(std::uint64_t index, std::uint16_t kind, ByteSpan payload) = 0;
 
   virtual std::vector<NegotiationView> negotiations() const = 0;
