@@ -42,6 +42,7 @@ const std::vector<std::pair<std::string, Suite>>& suites() {
       {"protocol", &bench_protocol},
       {"negotiation", &bench_negotiation},
       {"ledger", &bench_ledger},
+      {"transport", &bench_transport},
   };
   return kSuites;
 }

@@ -54,6 +54,17 @@ inline constexpr std::size_t kSendManyMax = 4096;
 // the socket is closed anyway (the peer may not be reading).
 inline constexpr std::chrono::milliseconds kCloseLinger{200};
 
+// Dedupe marks are committed (and acks sent) at most this long after the
+// frames that advanced them were read, in one commit for every peer: a TLS
+// read yields one record (<= 16 KiB), and an fsync per record would cap a
+// peer at a few MB/s. Bounds the extra ack latency and the payloads that may
+// be delivered again after a crash.
+inline constexpr std::chrono::milliseconds kMarkFlushDelay{2};
+
+// After a failed accept (e.g. out of file descriptors) wait this long before
+// accepting again, instead of spinning on the error.
+inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
 // LMDB map of the outbox: every peer's queue at the largest configurable
 // limit would not fit, but the map is sparse and the default limits (16 MiB x
 // 256 peers = 4 GiB) do; 64 GiB of address space is free on 64-bit.

@@ -200,13 +200,15 @@ Result<Outbox::InboundMark> Outbox::inbound(const OrgKey& peer) {
   return InboundMark{get_be64(v->data()), get_be64(v->data() + 8)};
 }
 
-Result<void> Outbox::set_inbound(const OrgKey& peer, const InboundMark& mark) {
+Result<void> Outbox::set_inbound(const std::vector<std::pair<OrgKey, InboundMark>>& marks) {
   PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
-  std::array<std::uint8_t, 16> value{};
-  const auto a = be64(mark.stream_id), b = be64(mark.seq);
-  std::copy(a.begin(), a.end(), value.begin());
-  std::copy(b.begin(), b.end(), value.begin() + 8);
-  PACTUM_CHECK(put(txn.get(), inbound_, peer, value));
+  for (const auto& [peer, mark] : marks) {
+    std::array<std::uint8_t, 16> value{};
+    const auto a = be64(mark.stream_id), b = be64(mark.seq);
+    std::copy(a.begin(), a.end(), value.begin());
+    std::copy(b.begin(), b.end(), value.begin() + 8);
+    PACTUM_CHECK(put(txn.get(), inbound_, peer, value));
+  }
   return txn.commit();
 }
 

@@ -54,7 +54,8 @@ class Outbox {
   Result<void> ack(const OrgKey& peer, std::uint64_t upto);
 
   Result<InboundMark> inbound(const OrgKey& peer);
-  Result<void> set_inbound(const OrgKey& peer, const InboundMark& mark);
+  // Stores the marks of several peers in one transaction. Errors: kIo (none stored).
+  Result<void> set_inbound(const std::vector<std::pair<OrgKey, InboundMark>>& marks);
 
  private:
   Outbox() = default;

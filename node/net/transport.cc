@@ -52,6 +52,8 @@ TransportCore::TransportCore(asio::io_context& io, TransportConfig config, Handl
       acceptor_(io),
       resolver_(io),
       ack_flush_(io),
+      mark_flush_(io),
+      accept_retry_(io),
       jitter_(std::random_device{}()) {}
 
 std::int64_t TransportCore::now_ms() const {
@@ -176,6 +178,14 @@ void TransportCore::accept_next() {
         self->conns_.insert(conn);
         conn->accept();
       }
+    } else {
+      // Accepting again at once would spin while the error lasts (EMFILE).
+      spdlog::warn("transport: accept: {}", ec.message());
+      self->accept_retry_.expires_after(kAcceptRetryDelay);
+      self->accept_retry_.async_wait([self](const boost::system::error_code& wec) {
+        if (!wec && !self->stopped_) self->accept_next();
+      });
+      return;
     }
     self->accept_next();
   });
@@ -289,11 +299,14 @@ void TransportCore::flush_acks() {
 void TransportCore::stop() {
   if (stopped_) return;
   flush_acks();
+  flush_marks();
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   resolver_.cancel();
   ack_flush_.cancel();
+  accept_retry_.cancel();
+  mark_flush_.cancel();
   for (Peer& p : peers_) {
     if (p.redial) p.redial->cancel();
   }

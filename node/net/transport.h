@@ -34,6 +34,7 @@
 //     timeouts. Writes are asynchronous, so a peer that stops reading stalls
 //     only its own connection.
 //
+// Lifetime: destroy the Transport before its io_context.
 // Thread-safety: none. A Transport lives on one io_context run by one thread;
 // call every method on that thread (from a handler, or via asio::post), and
 // every handler is invoked on it. send() blocks that thread for one LMDB
@@ -130,7 +131,8 @@ struct Handlers {
   std::function<Bytes()> latest_checkpoint;
   // The checkpoint from an admitted peer's Hello (not called when empty).
   std::function<void(const OrgKey& peer, Bytes checkpoint)> on_peer_checkpoint;
-  // A refused or closed connection; `peer` is zero when not yet known.
+  // A refused or closed connection; `peer` is zero when not yet known (an
+  // accepted connection closed before its Hello was admitted).
   std::function<void(const OrgKey& peer, CloseReason reason, const std::string& detail)>
       on_closed;
 };

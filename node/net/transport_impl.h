@@ -72,6 +72,7 @@ class TransportCore : public ConnectionOwner,
   void set_state(Peer& peer, PeerState state);
   void pump(Peer& peer);
   void flush_acks();
+  void flush_marks();
   void arm_ack_flush();
   std::int64_t now_ms() const;
   Peer* peer_of(const Connection& conn);
@@ -85,6 +86,9 @@ class TransportCore : public ConnectionOwner,
   tcp::acceptor acceptor_;
   tcp::resolver resolver_;
   asio::steady_timer ack_flush_;
+  asio::steady_timer mark_flush_;    // Group commit of dedupe marks, then acks.
+  bool mark_flush_armed_ = false;
+  asio::steady_timer accept_retry_;  // After an accept error (e.g. out of descriptors).
   std::uint16_t port_ = 0;
   std::vector<Peer> peers_;
   std::vector<OrgKey> partner_keys_;

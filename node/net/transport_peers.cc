@@ -114,17 +114,37 @@ void TransportCore::on_deliver(Connection& conn, std::uint64_t seq, capnp::Data:
 
 void TransportCore::on_read_batch_end(Connection& conn) {
   Peer* p = peer_of(conn);
-  if (p == nullptr || stopped_ || !outbox_) return;
-  if (p->mark_dirty) {
+  if (p == nullptr || stopped_ || mark_flush_armed_) return;
+  if (!p->mark_dirty && !p->ack_due) return;
+  mark_flush_armed_ = true;
+  mark_flush_.expires_after(kMarkFlushDelay);
+  mark_flush_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->mark_flush_armed_ = false;
+    if (!ec && !self->stopped_) self->flush_marks();
+  });
+}
+
+void TransportCore::flush_marks() {
+  if (!outbox_) return;
+  std::vector<std::pair<OrgKey, Outbox::InboundMark>> marks;
+  for (const Peer& p : peers_) {
+    if (p.mark_dirty) marks.emplace_back(p.config.org_root, p.mark);
+  }
+  if (!marks.empty()) {
     // Durable before the ack: an acknowledged payload is never delivered again
     // unless we crash between on_message and this commit.
-    Result<void> r = outbox_->set_inbound(p->config.org_root, p->mark);
-    if (!r) return conn.close(CloseReason::kStorage, r.error().to_string());
-    p->mark_dirty = false;
+    Result<void> r = outbox_->set_inbound(marks);
+    if (!r) {
+      for (Peer& p : peers_) {
+        if (p.mark_dirty && p.conn) p.conn->close(CloseReason::kStorage, r.error().to_string());
+      }
+      return;
+    }
   }
-  if (p->ack_due) {
-    conn.set_ack(p->mark.stream_id, p->mark.seq);
-    p->ack_due = false;
+  for (Peer& p : peers_) {
+    p.mark_dirty = false;
+    if (p.ack_due && p.conn) p.conn->set_ack(p.mark.stream_id, p.mark.seq);
+    p.ack_due = false;
   }
 }
 
@@ -166,13 +186,12 @@ void TransportCore::pump(Peer& p) {
 void TransportCore::on_closed(Connection& conn, CloseReason reason, const std::string& detail) {
   std::shared_ptr<Connection> self = conn.shared_from_this();  // Keep alive while we edit sets.
   conns_.erase(self);
-  const bool was_established = conn.established();
   std::string name = "unknown peer";
   OrgKey org{};
   if (conn.peer_index) {
     Peer& p = peers_[*conn.peer_index];
     name = p.config.name;
-    if (was_established) org = p.config.org_root;
+    org = p.config.org_root;  // Known: we dialed it, or its Hello was admitted.
     if (p.dialing == self) p.dialing.reset();
     if (p.conn == self) p.conn.reset();
   }

@@ -34,7 +34,7 @@ TEST(Outbox, AppendsAcksAndReopens) {
     ASSERT_TRUE(seqs.has_value());
     EXPECT_EQ(*seqs, (std::vector<std::uint64_t>{1, 1, 2, 3}));
     ASSERT_TRUE((*box)->ack(a, 2).has_value());
-    ASSERT_TRUE((*box)->set_inbound(b, {77, 5}).has_value());
+    ASSERT_TRUE((*box)->set_inbound({{b, {77, 5}}}).has_value());
   }
   auto box = Outbox::open(dir.path());
   ASSERT_TRUE(box.has_value());
