@@ -60,6 +60,16 @@ void CoreImpl::reply_ok(std::uint64_t request_id, std::string detail, const Dige
   emit(std::move(r));
 }
 
+void CoreImpl::reply_duplicate(std::uint64_t request_id, const Digest& entry_id, const Digest& neg) {
+  for (auto& [append_id, p] : pending_) {
+    if (p.request.id == entry_id) {
+      p.retries.push_back(request_id);
+      return;
+    }
+  }
+  reply_ok(request_id, "duplicate", neg);
+}
+
 void CoreImpl::notice(std::string type, const Digest& neg, std::string detail) {
   AgentNotice n;
   n.type = std::move(type);
@@ -116,6 +126,7 @@ void CoreImpl::on_event(const AppendDone& e) {
     alarm("ledger-failure", {}, "append " + std::to_string(e.append_id) + " failed " +
                                     std::to_string(p.attempts) + " times: " + e.error);
     if (p.request_id) reply(*p.request_id, Error{Errc::kLedgerDb, e.error}, p.deal);
+    for (std::uint64_t r : p.retries) reply(r, Error{Errc::kLedgerDb, e.error}, p.deal);
     return;
   }
   auto d = deals_.find(p.deal);
@@ -128,6 +139,7 @@ void CoreImpl::on_event(const AppendDone& e) {
     case AfterAppend::kNegotiation:
     case AfterAppend::kEscrow:
       if (p.request_id) reply_ok(*p.request_id, p.reply_detail, p.deal, p.reply_code);
+      for (std::uint64_t r : p.retries) reply_ok(r, "duplicate", p.deal, p.reply_code);
       if (d != deals_.end()) {
         for (Bytes& b : p.relay) send(d->second.peer, std::move(b));
       } else {

@@ -92,6 +92,7 @@ struct PendingAppend {
   AfterAppend after = AfterAppend::kNothing;
   Digest deal{};
   std::optional<std::uint64_t> request_id;   // The agent request to answer.
+  std::vector<std::uint64_t> retries;        // The same request resubmitted before durability.
   std::string reply_code;                    // Non-empty: ok reply carrying a code (escalation).
   std::string reply_detail;
   std::vector<Bytes> relay;                  // Envelopes to send to the deal's peer.
@@ -119,6 +120,9 @@ class CoreImpl final : public NodeCore {
   void emit(Effect e) { out_->push_back(std::move(e)); }
   void reply(std::uint64_t request_id, const Error& err, const Digest& neg = {});
   void reply_ok(std::uint64_t request_id, std::string detail, const Digest& neg = {}, std::string code = {});
+  // Answers a resubmitted duplicate: at once if its entry is durable, else
+  // with the original's reply once it is (an ok must never precede durability).
+  void reply_duplicate(std::uint64_t request_id, const Digest& entry_id, const Digest& neg);
   void notice(std::string type, const Digest& neg, std::string detail);
   void alarm(std::string type, const OrgKey& peer, std::string detail, Bytes evidence = {});
   std::uint64_t append(std::uint16_t kind, const Digest& id, Bytes payload, PendingAppend after);

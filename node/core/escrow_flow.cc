@@ -25,12 +25,12 @@ Result<bool> CoreImpl::apply_escrow(Deal& d, const Bytes& envelope, std::optiona
   std::copy_n(d.contract_id.begin(), cid.size(), cid.begin());
   PACTUM_TRY(escrow::EscrowEvent ev, protocol::open_escrow_event(envelope, cid, d.terms_hash));
   PACTUM_TRY(escrow::ApplyOutcome outcome, d.escrow->apply(ev));
-  if (outcome == escrow::ApplyOutcome::kDuplicate) {
-    if (request_id) reply_ok(*request_id, "duplicate", d.id);
-    return false;
-  }
   PACTUM_TRY(auto decoded, protocol::decode<wire::Envelope>(envelope));
   PACTUM_TRY(Digest hash, protocol::message_hash(decoded.root().getBody()));
+  if (outcome == escrow::ApplyOutcome::kDuplicate) {
+    if (request_id) reply_duplicate(*request_id, hash, d.id);
+    return false;
+  }
   d.escrow_events.push_back(envelope);
   PendingAppend p;
   p.after = AfterAppend::kEscrow;

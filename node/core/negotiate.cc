@@ -58,7 +58,7 @@ void CoreImpl::agent_negotiation(std::uint64_t request_id, const Bytes& envelope
     case protocol::Outcome::kRefused:
       return reply(request_id, Error{d.code, refusal_text(d)}, m.negotiation_id);
     case protocol::Outcome::kDuplicate:
-      return reply_ok(request_id, "duplicate", m.negotiation_id);
+      return reply_duplicate(request_id, m.hash, m.negotiation_id);
     case protocol::Outcome::kEscalated:
     case protocol::Outcome::kApplied:
       break;
@@ -194,7 +194,7 @@ void CoreImpl::agent_control(std::uint64_t request_id, const Bytes& envelope, K 
     p.relay.push_back(envelope);  // Partners learn of our revocations.
   }
   if (d.outcome == protocol::Outcome::kRefused) return reply(request_id, Error{d.code, refusal_text(d)});
-  if (d.outcome == protocol::Outcome::kDuplicate) return reply_ok(request_id, "duplicate");
+  if (d.outcome == protocol::Outcome::kDuplicate) return reply_duplicate(request_id, env->info.message_hash, {});
   p.reply_detail = p.notice;
   append(kind_in_ledger, env->info.message_hash, envelope, std::move(p));
 }

@@ -127,6 +127,11 @@ void Cluster::crash_and_restart(const std::string& name) {
   n.core.reset();
   create_core(n);
   handle(n, Tick{now_ms_});
+  // As a daemon does at start: our latest checkpoint, then the sessions.
+  const bool was_auto = n.auto_sync;
+  n.auto_sync = true;
+  sync(n);
+  n.auto_sync = was_auto;
   for (const auto& p : n.partners) connect(name, p);
 }
 
