@@ -5,7 +5,7 @@
 //   length = 4 bytes, big-endian, 1..kFrameBytesMax   ; size of body
 //   body   = canonical Cap'n Proto of wire::frame::Frame (protocol/frame.capnp)
 // Encoders return length || body. Decoding requires canonical bytes (decode.h
-// Canonical::kRequire) so one frame has exactly one accepted encoding.
+// Canonical::kRequire), so the layout of a frame is fixed.
 //
 // Thread-safety: free functions are thread-safe; FrameBuffer is not.
 #pragma once
