@@ -139,12 +139,30 @@ struct PartyLedgerEvidence {
   std::vector<EntryParts> entries;   // Anchor first, then the rest in index order.
   CheckpointParts checkpoint;
   std::optional<Bytes> anchor_payload;  // The ContractAnchor, when found.
+  std::vector<Bytes> transcript;     // Negotiation envelopes in the anchor's order.
+  std::vector<Bytes> approvals;      // Approve envelopes of transcript messages.
+  std::vector<Bytes> partner_anchor_receipts;  // The partner's AnchorReceipt envelopes.
 };
-// Scans the ledger for entries about `contract_id` (16 bytes): the contract
-// anchor whose ContractAnchor names it, and envelope entries (negotiation
-// messages, escrow events, settlement receipts) of that contract; proves each
-// against the latest stored checkpoint. Errors: kNotFound without a checkpoint
-// covering the anchor or without an anchor; those of the ledger reads.
+// Scans the ledger for entries about `contract_id` (16 bytes): the node
+// core's contract anchor (docs/node.md) naming it, the negotiation message
+// entries whose message hashes it lists (and approvals of them), escrow
+// events and settlement receipts of the contract, and the partner's anchor
+// receipt (a generic entry); proves each against the latest stored
+// checkpoint. Errors: kNotFound without a checkpoint covering the anchor,
+// without an anchor, or when a transcript message is missing; those of the
+// ledger reads.
 Result<PartyLedgerEvidence> collect_party_ledger(Ledger& ledger, ByteSpan contract_id);
+
+// Everything but the certificates and anchor receipts, from both parties'
+// ledgers: each party's entries and checkpoint, the transcript and approvals
+// (from the buyer's ledger), the mandates embedded in the transcript, the
+// escrow events (from the buyer's ledger, else the seller's), every
+// settlement receipt of either ledger, each party's anchor receipt as found
+// in the other's ledger, and the escrow state digest replayed from the
+// events. The caller adds org and node certificates, anchor receipts not
+// found, revocations and cosignatures. Errors: kNotFound without an anchor payload; those of
+// decoding and of the escrow replay.
+Result<EvidenceParts> assemble_evidence(const PartyLedgerEvidence& buyer, const PartyLedgerEvidence& seller,
+                                        const settlement::TaxTable& table);
 
 }  // namespace pactum::ledger

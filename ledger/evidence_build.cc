@@ -221,6 +221,11 @@ Result<settlement::Contract> contract_from_terms(ByteSpan terms_bytes, const set
   PACTUM_TRY(c.start, date_of_day(t.getStartDay(), "startDay"));
   PACTUM_TRY(c.end, date_of_day(t.getEndDay(), "endDay"));
   c.tax_table = table;
+  // Escrow without milestones of its own holds every invoice (docs/node.md).
+  if (t.hasEscrow() && t.getEscrow().getMilestones().size() == 0) {
+    c.escrow.mode = settlement::EscrowMode::kPerInvoice;
+    c.escrow.hold_ppm = settlement::kPpmOne;
+  }
   return c;
 }
 

@@ -50,20 +50,52 @@ bool in_list(capnp::List<capnp::Data>::Reader list, ByteSpan payload) {
   return false;
 }
 
+// Message hashes of a list of envelopes (those that decode).
+std::vector<crypto::Digest> hashes_of(capnp::List<capnp::Data>::Reader list) {
+  std::vector<crypto::Digest> out;
+  for (auto item : list) {
+    auto env = protocol::decode<wire::Envelope>(protocol::as_span(item));
+    if (!env) continue;
+    auto h = protocol::message_hash(env->root().getBody());
+    if (h) out.push_back(*h);
+  }
+  return out;
+}
+
+bool same(capnp::Data::Reader d, ByteSpan want) { return std::equal(d.begin(), d.end(), want.begin(), want.end()); }
+
+// The node core's anchor (docs/node.md): our contract, terms and parties, and
+// the hash chain of exactly the bundle's transcript.
 Result<void> check_anchor_payload(const Ctx& ctx, ByteSpan payload) {
   PACTUM_TRY(auto a, protocol::decode<ew::ContractAnchor>(payload, protocol::Canonical::kRequire,
                                                           {.max_bytes = kEntryPayloadBytesMax,
                                                            .traversal_limit_words = kEntryPayloadBytesMax,
                                                            .nesting_limit = protocol::kNestingLimit}));
   auto r = a.root();
-  auto t = ctx.bundle.getTranscript();
-  if (!std::equal(ctx.contract_id.begin(), ctx.contract_id.end(), r.getContractId().begin(), r.getContractId().end()) ||
-      !std::equal(ctx.terms_hash.begin(), ctx.terms_hash.end(), r.getTermsHash().begin(), r.getTermsHash().end()))
-    return Fail(Errc::kBadContract, "the anchor names another contract or terms");
-  if (r.getTranscript().size() != t.size()) return Fail(Errc::kBadContract, "the anchored transcript differs");
-  for (unsigned i = 0; i < t.size(); ++i)
-    if (r.getTranscript()[i] != t[i]) return Fail(Errc::kBadContract, "the anchored transcript differs");
+  PACTUM_TRY(crypto::Digest th, protocol::terms_hash(r.getTerms()));
+  if (!same(r.getContractId(), ctx.contract_id) || !same(r.getTermsHash(), ctx.terms_hash) || th != ctx.terms_hash ||
+      !same(r.getNegotiationId(), protocol::as_span(ctx.bundle.getTerms().getNegotiationId())))
+    return Fail(Errc::kBadContract, "the anchor names another contract, negotiation or terms");
+  if (!same(r.getBuyerOrg(), ctx.buyer.org) || !same(r.getSellerOrg(), ctx.seller.org))
+    return Fail(Errc::kBadContract, "the anchor names other parties");
+  const std::vector<crypto::Digest> chain = hashes_of(ctx.bundle.getTranscript());
+  if (r.getTranscript().size() != chain.size() || chain.size() != ctx.bundle.getTranscript().size())
+    return Fail(Errc::kBadContract, "the anchored transcript differs from the bundle's");
+  for (unsigned i = 0; i < chain.size(); ++i)
+    if (!same(r.getTranscript()[i], chain[i])) return Fail(Errc::kBadContract, "the anchored transcript differs");
   return Ok();
+}
+
+// A negotiation message entry: a valid envelope that is one of the bundle's
+// transcript messages or approvals (by message hash: each node stores the
+// envelope as it applied it, countersignatures included).
+bool is_bundle_message(const Ctx& ctx, ByteSpan payload) {
+  auto env = protocol::open_envelope(payload);
+  if (!env) return false;
+  for (auto list : {ctx.bundle.getTranscript(), ctx.bundle.getApprovals()})
+    for (const crypto::Digest& h : hashes_of(list))
+      if (h == env->info.message_hash) return true;
+  return false;
 }
 
 // What an entry of each kind must carry to belong in this bundle.
@@ -72,7 +104,7 @@ Result<void> check_payload(const Ctx& ctx, const Entry& e) {
   switch (e.kind) {
     case EntryKind::kContractAnchor: return check_anchor_payload(ctx, e.payload);
     case EntryKind::kNegotiationMessage:
-      if (in_list(b.getTranscript(), e.payload) || in_list(b.getApprovals(), e.payload)) return Ok();
+      if (is_bundle_message(ctx, e.payload)) return Ok();
       break;
     case EntryKind::kRevocation:
       if (in_list(b.getRevocations(), e.payload)) return Ok();
@@ -83,7 +115,10 @@ Result<void> check_payload(const Ctx& ctx, const Entry& e) {
     case EntryKind::kSettlementReceipt:
       if (in_list(b.getSettlementReceipts(), e.payload)) return Ok();
       break;
-    case EntryKind::kGeneric:
+    case EntryKind::kGeneric:  // The node core stores the partner's anchor receipt so.
+      if (same(b.getBuyer().getAnchorReceipt(), e.payload) || same(b.getSeller().getAnchorReceipt(), e.payload))
+        return Ok();
+      break;
     case EntryKind::kCosignedCheckpoint:
       break;
   }

@@ -2,6 +2,10 @@
 // settlement core re-run on the accepted terms, the escrow replayed from its
 // signed events, and every settlement receipt's digests against the
 // recomputed ones.
+#include <capnp/message.h>
+
+#include <algorithm>
+
 #include "ledger/evidence_internal.h"
 #include "protocol/canonical.h"
 #include "protocol/escrow_codec.h"
@@ -39,6 +43,12 @@ std::string signer_name(const Ctx& ctx, const escrow::EscrowTerms& t, const cryp
 
 Result<std::string> check_tax_and_settle(Ctx& ctx, settlement::TaxTable& table) {
   PACTUM_TRY(table, protocol::decode_tax_table(ctx.bundle.getTaxTable()));
+  if (ctx.bundle.getTerms().getTaxTableHash().size() == 0) {
+    // Terms naming no table settle with the empty one (docs/node.md).
+    if (table.version != 0 || !table.rates.empty() || !table.exemptions.empty())
+      return Fail(Errc::kBadTaxTable, "the terms name no tax table, the bundle carries one");
+    return std::string("the terms name no tax table; the empty table applies");
+  }
   PACTUM_TRY(crypto::Digest h, protocol::tax_table_hash(table));
   PACTUM_TRY(crypto::Digest want, protocol::read_hash(ctx.bundle.getTerms().getTaxTableHash(), "taxTableHash"));
   if (h != want) return Fail(Errc::kBadTaxTable, "tax table hash " + to_hex(h) + ", the terms name " + to_hex(want));
@@ -67,7 +77,8 @@ Result<std::string> check_escrow(Ctx& ctx) {
     return std::string("the contract has no escrow");
   }
   ctx.has_escrow = true;
-  PACTUM_TRY(escrow::EscrowTerms et, protocol::escrow_terms_from_contract(terms));
+  if (!ctx.report.settlement) return Fail(Errc::kNotFound, "escrow needs the recomputed settlement");
+  PACTUM_TRY(escrow::EscrowTerms et, escrow_terms_for(terms, *ctx.report.settlement));
   PACTUM_TRY(escrow::Escrow e, escrow::Escrow::open(ctx.contract_id, et, &crypto::sha256));
   PACTUM_TRY(crypto::Digest d0, protocol::escrow_state_digest(e));
   ctx.escrow_digests.push_back(d0);
@@ -116,7 +127,9 @@ Result<std::string> check_receipts(Ctx& ctx) {
       PACTUM_TRY(crypto::Digest ed, protocol::read_hash(r.getEscrowDigest(), "escrowDigest"));
       if (std::find(ctx.escrow_digests.begin(), ctx.escrow_digests.end(), ed) == ctx.escrow_digests.end())
         return Fail(Errc::kDivergence, "node " + short_key(node) + " signed an escrow digest no replay reaches");
-    } else if (r.getEscrowDigest().size() != 0) {
+    } else if (r.getEscrowDigest().size() != 0 &&
+               (r.getEscrowDigest().size() != 32 ||
+                std::any_of(r.getEscrowDigest().begin(), r.getEscrowDigest().end(), [](auto b) { return b != 0; }))) {
       return Fail(Errc::kDivergence, "escrow digest on a contract without escrow");
     }
     (buyer ? from_buyer : from_seller) = true;
@@ -126,6 +139,27 @@ Result<std::string> check_receipts(Ctx& ctx) {
 }
 
 }  // namespace
+
+Result<escrow::EscrowTerms> escrow_terms_for(wire::ContractTerms::Reader t, const settlement::SettlementResult& r) {
+  if (t.getEscrow().getMilestones().size() != 0) return protocol::escrow_terms_from_contract(t);
+  PACTUM_TRY(auto milestones, escrow::milestones_from_settlement(r.escrow, escrow::ConditionKind::kAcceptance));
+  capnp::MallocMessageBuilder mb;
+  Result<escrow::EscrowTerms> out = Fail(Errc::kInternal, "unset");
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+    mb.setRoot(t.getEscrow());
+    auto w = mb.getRoot<wire::EscrowTerms>();
+    auto list = w.initMilestones(static_cast<unsigned>(milestones.size()));
+    for (unsigned i = 0; i < list.size(); ++i) {
+      list[i].setInvoiceId(milestones[i].invoice_id);
+      list[i].setAmountMinor(milestones[i].amount);
+      list[i].getCondition().setAcceptance();
+    }
+    out = protocol::escrow_terms_from_wire(w.asReader(), t.getCurrency().cStr(), t.getArbiterKey());
+  })) {
+    return Fail(protocol::error_from_exception(*e, "escrow terms"));
+  }
+  return out;
+}
 
 void check_settlement(Ctx& ctx) {
   settlement::TaxTable table;

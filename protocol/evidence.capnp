@@ -77,8 +77,9 @@ struct PartyEvidence {
   # party's node key).
   entries @4 :List(EntryProof);
   # This party's ledger entries about the contract: the contract anchor, and
-  # any negotiation message, revocation, escrow event or settlement receipt
-  # entries, each with its inclusion proof.
+  # the negotiation messages and approvals (by message hash), revocations,
+  # escrow events, settlement receipts and the partner's anchor receipt
+  # (a generic entry), each with its inclusion proof.
 }
 
 struct EntryProof {
@@ -93,13 +94,24 @@ struct EntryProof {
 }
 
 struct ContractAnchor {
-  # Payload of a ledger entry of kind contractAnchor (ledger.capnp): the
-  # accepted contract and its whole signed transcript. Proposed format for
-  # the node core (docs/evidence.md); canonical bytes.
+  # Payload of a ledger entry of kind contractAnchor (ledger.capnp), as the
+  # node core writes it. A field-for-field mirror of ContractAnchor in
+  # node/core/node_core.capnp (same ordinals and types, so the same bytes):
+  # the ledger module may not depend on node/, and the verifier must read
+  # the anchors. docs/node.md has its golden vector.
   contractId @0 :Data;
+  # 16 bytes (ContractTerms.contractId).
+  negotiationId @1 :Data;
   # 16 bytes.
-  termsHash @1 :Data;
-  # 32 bytes: the accepted terms hash.
-  transcript @2 :List(Data);
-  # Canonical Envelope bytes, Propose through Accept, as in EvidenceBundle.
+  termsHash @2 :Data;
+  # 32-byte terms hash of `terms`.
+  terms @3 :Pactum.ContractTerms;
+  # The accepted terms, exactly as offered.
+  transcript @4 :List(Data);
+  # Message hashes (32 bytes each), Propose through Accept, oldest first; the
+  # envelopes are negotiationMessage entries of the same ledger.
+  buyerOrg @5 :Data;
+  # 32-byte org root key of the buyer.
+  sellerOrg @6 :Data;
+  # 32-byte org root key of the seller.
 }

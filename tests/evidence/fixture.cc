@@ -264,17 +264,24 @@ Bytes World::node_certificate(const crypto::SecretKey& signer, const crypto::Pub
 }
 
 namespace {
-// The anchor of our contract, or (other >= 0) of another contract in the same ledger.
+// The node core's anchor (docs/node.md) of our contract, or (other >= 0) of
+// another contract in the same ledger.
 Bytes anchor_payload(const World& w, int other = -1) {
   capnp::MallocMessageBuilder m;
   auto a = m.initRoot<wire::evidence::ContractAnchor>();
   crypto::Digest id = w.negotiation_id;
   if (other >= 0) id[0] ^= static_cast<std::uint8_t>(0x80 | other);
   a.setContractId(capnp::Data::Reader(id.data(), 16));
-  a.setTermsHash(protocol::as_data(w.terms_hash));
+  a.setNegotiationId(capnp::Data::Reader(id.data(), 16));
   if (other >= 0) return must(protocol::canonical_bytes(a.asReader()));
+  auto terms = must(protocol::decode<wire::ContractTerms>(w.terms_bytes));
+  a.setTermsHash(protocol::as_data(w.terms_hash));
+  a.setTerms(terms.root());
   auto t = a.initTranscript(static_cast<unsigned>(w.transcript.size()));
-  for (unsigned i = 0; i < w.transcript.size(); ++i) t.set(i, capnp::Data::Reader(w.transcript[i].data(), w.transcript[i].size()));
+  for (unsigned i = 0; i < w.transcript.size(); ++i)
+    t.set(i, protocol::as_data(must(protocol::open_envelope(w.transcript[i])).info.message_hash));
+  a.setBuyerOrg(protocol::as_data(w.buyer.root.public_key()));
+  a.setSellerOrg(protocol::as_data(w.seller.root.public_key()));
   return must(protocol::canonical_bytes(a.asReader()));
 }
 
