@@ -1,0 +1,101 @@
+// pactumd's wiring: one NodeCore driven on one io_context thread, with thin
+// adapters carrying out its effects in order:
+//   SendToPeer     -> net::Transport::send_many (durable outbox), batched per event
+//   AppendToLedger -> LedgerWorker (group commit on a worker), AppendDone posted back
+//   AgentReply     -> the agent API request that submitted the envelope
+//   AgentNotice    -> the agent API's event stream
+//   Alarm          -> a warning log line and a metric
+// A timer feeds Tick events; checkpoints are signed after appends and fed
+// back as CheckpointTaken. At start-up our ledger is replayed into
+// NodeCore::restore(), so in-flight negotiations resume.
+//
+// Thread-safety: none; everything but the ledger worker runs on the io thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "ledger/ledger.h"
+#include "node/core/core.h"
+#include "node/daemon/api.h"
+#include "node/daemon/config.h"
+#include "node/daemon/ledger_worker.h"
+#include "node/daemon/metrics.h"
+#include "node/net/transport.h"
+
+namespace pactum::node::daemon {
+
+// Makes the node core; pactumd passes NodeCore::create, tests may pass a fake.
+using CoreFactory = std::function<Result<std::unique_ptr<NodeCore>>(const CoreConfig&)>;
+
+struct Ports {
+  std::uint16_t peer = 0, api = 0, metrics = 0;
+};
+
+class Daemon final : public ApiBackend {
+ public:
+  // Opens the ledger, creates and restores the core, starts the transport,
+  // the API and metrics, and the tick timer. Errors name what failed:
+  // kBadConfig from the core (e.g. a policy that does not load), kIo for an
+  // address that cannot be bound, ledger errors for a corrupt data_dir.
+  static Result<std::unique_ptr<Daemon>> start(boost::asio::io_context& io, DaemonConfig config,
+                                               NodeIdentity identity, CoreFactory make_core);
+  ~Daemon() override;
+
+  Ports ports() const;
+  // SIGTERM: stops accepting agent requests, lets the ledger worker finish
+  // (feeding its outcomes to the core, whose sends reach the durable outbox),
+  // stops the transport and calls `done` (on the io thread). Bounded by
+  // kDrainTimeout. Idempotent.
+  void shutdown(std::function<void()> done);
+
+  // ApiBackend.
+  Result<void> submit(Bytes envelope, ReplyFn done) override;
+  std::vector<NegotiationView> negotiations() const override;
+  std::vector<ContractView> contracts() const override;
+  std::vector<Bytes> transcript(const crypto::Digest& negotiation_id) const override;
+  Result<std::pair<std::string, std::uint64_t>> checkpoint() override;
+  Result<boost::json::object> proof(std::uint64_t index,
+                                    std::optional<std::uint64_t> size) override;
+
+ private:
+  Daemon(boost::asio::io_context& io, DaemonConfig config, NodeIdentity identity);
+  Result<void> open_and_restore(const CoreFactory& make_core);
+  Result<void> start_io();
+  void feed(const Event& event);
+  void apply(std::vector<Effect> effects);
+  void flush_sends();
+  void on_tick();
+  void drain_step(std::chrono::steady_clock::time_point deadline);
+  // Remembers a negotiation message the core appends (or restores) for transcript().
+  void note_message(std::uint16_t kind, ByteSpan envelope);
+
+  class Nonces;
+  boost::asio::io_context& io_;
+  DaemonConfig config_;
+  NodeIdentity identity_;
+  std::unique_ptr<Nonces> nonces_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<NodeCore> core_;
+  std::unique_ptr<LedgerWorker> worker_;
+  std::unique_ptr<net::Transport> transport_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<ApiServer> api_;
+  boost::asio::steady_timer tick_timer_;
+  std::deque<std::pair<OrgKey, Bytes>> unsent_;          // Sends not yet in the outbox, in order.
+  std::map<std::uint64_t, ReplyFn> replies_;             // Agent requests awaiting the core.
+  std::map<OrgKey, Bytes> peer_checkpoints_;             // From each peer's latest Hello.
+  // Negotiation messages by wire negotiation id (16 bytes), bounded by kTranscriptsMax.
+  std::map<std::array<std::uint8_t, 16>, std::vector<Bytes>> transcripts_;
+  std::uint64_t next_request_ = 1;
+  std::int64_t last_tick_ms_ = 0;
+  std::chrono::steady_clock::time_point last_refresh_{};
+  bool draining_ = false;
+  std::function<void()> drained_;
+};
+
+}  // namespace pactum::node::daemon

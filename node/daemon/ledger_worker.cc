@@ -1,0 +1,125 @@
+// Group commit on a worker thread; see ledger_worker.h.
+#include "node/daemon/ledger_worker.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "node/daemon/daemon_limits.h"
+
+namespace pactum::node::daemon {
+
+LedgerWorker::LedgerWorker(boost::asio::io_context& io, ledger::Ledger& ledger,
+                           const crypto::SecretKey& key, std::string origin, Callbacks callbacks)
+    : io_(io), ledger_(ledger), key_(key), origin_(std::move(origin)),
+      callbacks_(std::move(callbacks)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+LedgerWorker::~LedgerWorker() { stop(); }
+
+Result<void> LedgerWorker::submit(AppendToLedger append) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return Fail(Errc::kInvalidArgument, "ledger worker stopped");
+  if (queue_.size() >= kAppendQueueMax) {
+    return Fail(Errc::kLimitExceeded, "ledger append queue holds " +
+                                          std::to_string(queue_.size()) + " entries");
+  }
+  queue_.push_back(std::move(append));
+  cv_.notify_one();
+  return Ok();
+}
+
+std::size_t LedgerWorker::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + in_flight_;
+}
+
+void LedgerWorker::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LedgerWorker::run() {
+  bool appended_since_checkpoint = false;
+  for (;;) {
+    std::vector<AppendToLedger> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) break;
+      while (!queue_.empty() && batch.size() < kAppendBatchMax) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      in_flight_ += batch.size();
+    }
+    commit(std::move(batch));
+    appended_since_checkpoint = true;
+    bool idle = false;
+    {
+      std::lock_guard lock(mu_);
+      idle = queue_.empty();
+    }
+    if (idle && appended_since_checkpoint) {
+      appended_since_checkpoint = false;
+      auto cp = ledger_.checkpoint(key_, origin_);
+      if (!cp) {
+        if (callbacks_.on_error) {
+          boost::asio::post(io_, [cb = callbacks_.on_error, e = cp.error().to_string()] { cb(e); });
+        }
+        continue;
+      }
+      CheckpointTaken taken{to_bytes(cp->note), cp->checkpoint.size};
+      boost::asio::post(io_, [cb = callbacks_.on_checkpoint, taken = std::move(taken)]() mutable {
+        cb(std::move(taken));
+      });
+    }
+  }
+}
+
+void LedgerWorker::commit(std::vector<AppendToLedger> batch) {
+  std::vector<ledger::AppendRequest> reqs;
+  reqs.reserve(batch.size());
+  for (const AppendToLedger& a : batch) {
+    ledger::AppendRequest r;
+    r.kind = static_cast<ledger::EntryKind>(a.kind);
+    std::copy(a.id.begin(), a.id.end(), r.id.begin());
+    r.payload = a.payload;
+    reqs.push_back(std::move(r));
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto results = ledger_.append_batch(std::move(reqs));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<AppendDone> done;
+  done.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    AppendDone d;
+    d.append_id = batch[i].append_id;
+    if (!results) {
+      d.error = results.error().to_string();
+    } else {
+      d.ok = true;
+      d.index = (*results)[i].index;
+      // The leaf hash goes into our anchor receipt; reading it back also
+      // checks that the entry is there.
+      auto bytes = ledger_.entry_bytes(d.index);
+      if (bytes) d.entry_hash = ledger::leaf_hash(*bytes);
+    }
+    done.push_back(std::move(d));
+  }
+  std::size_t n = batch.size();
+  boost::asio::post(io_, [this, done = std::move(done), secs, n]() mutable {
+    {
+      std::lock_guard lock(mu_);
+      in_flight_ -= n;
+    }
+    if (callbacks_.on_commit) callbacks_.on_commit(secs, n);
+    callbacks_.on_done(std::move(done));
+  });
+}
+
+}  // namespace pactum::node::daemon
