@@ -202,7 +202,8 @@ RC_GTEST_PROP(NodeCoreProperty, CrashesLoseNothingAcknowledged, ()) {
   RC_ASSERT(c.network().empty());
   for (const Plan& p : plans) {
     RC_ASSERT(p.done());
-    const ContractView* b = contract_of(c.node("buyer").core->contracts(), p.script.id);
+    auto buyers = c.node("buyer").core->contracts();  // Owned here: contract_of points into it.
+    const ContractView* b = contract_of(buyers, p.script.id);
     auto sellers = c.node("seller1").core->contracts();
     const ContractView* s = contract_of(sellers, p.script.id);
     RC_ASSERT(b != nullptr);
