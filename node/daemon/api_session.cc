@@ -161,10 +161,10 @@ void Session::handle_submit() {
     respond(400, error_json("malformed_message", "empty envelope"));
     return;
   }
-  std::weak_ptr<Session> weak = weak_from_this();
-  auto r = state_->backend.submit(std::move(envelope), [weak](const AgentReply& reply) {
-    auto self = weak.lock();
-    if (!self || self->closed_) return;
+  // The reply callback owns the session until the core answers: nothing
+  // else holds it while no socket operation is pending.
+  auto r = state_->backend.submit(std::move(envelope), [self = shared_from_this()](const AgentReply& reply) {
+    if (self->closed_) return;
     self->respond(reply.ok ? 200 : status_for_refusal(reply.code), reply_json(reply));
   });
   if (!r) respond(503, error_json(errc_name(r.error().code), r.error().detail));
