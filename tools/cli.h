@@ -33,5 +33,7 @@ void add_message_commands(CLI::App& app);  // cert, mandate, sign, verify, decod
 void add_ledger_commands(CLI::App& app);   // ledger ...
 void add_settle_command(CLI::App& app);    // settle
 void add_bench_command(CLI::App& app);     // bench [suite]
+void add_evidence_commands(CLI::App& app); // evidence verify|report|export
+void add_simulate_command(CLI::App& app);  // simulate [--seed N] [--json]
 
 }  // namespace pactum::tools

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   pactum::tools::add_ledger_commands(app);
   pactum::tools::add_settle_command(app);
   pactum::tools::add_bench_command(app);
+  pactum::tools::add_evidence_commands(app);
+  pactum::tools::add_simulate_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
