@@ -206,9 +206,12 @@ void CoreImpl::make_settlement_receipt(Deal& d) {
   d.our_settlement_receipt = *sealed;
   notice("settled", d.id, "invoiced total " + std::to_string(d.invoiced_total_minor));
   send(d.peer, *sealed);
-  auto hash = protocol::open_envelope(*sealed);
-  PACTUM_ASSERT(hash.has_value());  // We just signed it.
-  append(entry_kind(ledger::EntryKind::kSettlementReceipt), hash->info.message_hash, std::move(*sealed), {});
+  // Our own fresh signature needs no verification: decode for the hash only.
+  auto decoded = protocol::decode<wire::Envelope>(*sealed);
+  PACTUM_ASSERT(decoded.has_value());  // We just encoded it.
+  auto hash = protocol::message_hash(decoded->root().getBody());
+  PACTUM_ASSERT(hash.has_value());
+  append(entry_kind(ledger::EntryKind::kSettlementReceipt), *hash, std::move(*sealed), {});
   compare_settlement(d, true);
 }
 

@@ -73,9 +73,10 @@ void Cluster::handle(Node& n, const Event& e) {
   if (appended && n.auto_sync) sync(n);
 }
 
-void Cluster::sync(Node& n) {
+void Cluster::sync(Node& n, bool force) {
   for (const AppendDone& d : n.ledger.sync()) handle(n, d);
-  if (n.ledger.durable_size() > n.checkpointed) {
+  const std::uint64_t fresh = n.ledger.durable_size() - n.checkpointed;
+  if (fresh > 0 && (force || fresh >= n.checkpoint_every)) {
     n.checkpointed = n.ledger.durable_size();
     handle(n, n.ledger.checkpoint(n.node_key, n.name));
   }
@@ -130,7 +131,7 @@ void Cluster::crash_and_restart(const std::string& name) {
   // As a daemon does at start: our latest checkpoint, then the sessions.
   const bool was_auto = n.auto_sync;
   n.auto_sync = true;
-  sync(n);
+  sync(n, true);
   n.auto_sync = was_auto;
   for (const auto& p : n.partners) connect(name, p);
 }

@@ -127,7 +127,8 @@ class Cluster {
     std::unique_ptr<SeededNonces> nonces;
     std::unique_ptr<NodeCore> core;
     FakeLedger ledger;
-    bool auto_sync = true;                  // Sync and checkpoint after every event.
+    bool auto_sync = true;                  // Sync after every event that appended.
+    std::uint64_t checkpoint_every = 1;     // Checkpoint once this many entries are new.
     std::vector<AgentReply> replies;
     std::vector<AgentNotice> notices;
     std::vector<Alarm> alarms;
@@ -155,8 +156,9 @@ class Cluster {
   std::size_t run(std::size_t max_packets = 1'000'000);
   // Delivers one packet chosen by `rng`, sometimes twice; false when idle.
   bool step_random(std::mt19937_64& rng, unsigned duplicate_percent);
-  // Syncs a node's ledger, acknowledges and checkpoints.
-  void sync(Node& n);
+  // Syncs a node's ledger, acknowledges and checkpoints (every
+  // checkpoint_every new entries, or whenever anything is new with `force`).
+  void sync(Node& n, bool force = false);
   // The node loses what its ledger did not sync and every queued packet to it,
   // restarts from its ledger and reconnects.
   void crash_and_restart(const std::string& name);
