@@ -64,7 +64,12 @@ Result<void> Daemon::open_and_restore(const CoreFactory& make_core) {
   for (const PartnerConfig& p : config_.partners) cc.partners.push_back(Partner{p.name, p.org_root});
   cc.nonces = nonces_.get();
   auto core = make_core(cc);
-  if (!core) return Fail(core.error().code, "node core: " + core.error().detail);
+  if (!core) {
+    // The core refuses only its configuration; name the config key it came from.
+    std::string detail = core.error().detail;
+    if (detail.rfind("policy_toml: ", 0) == 0) return Fail(Errc::kBadConfig, "node.policy: " + detail.substr(13));
+    return Fail(Errc::kBadConfig, "node core: " + core.error().to_string());
+  }
   core_ = std::move(*core);
 
   // Replay our own ledger so in-flight negotiations and deals resume.
