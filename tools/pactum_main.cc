@@ -5,6 +5,10 @@
 #include "crypto/crypto.h"
 #include "tools/cli.h"
 
+namespace pactum::tools {
+void add_sim_command(CLI::App& app);  // sim --seed N --seeds K --steps S (tools/cmd_sim.cc)
+}  // namespace pactum::tools
+
 int main(int argc, char** argv) {
   if (auto r = pactum::crypto::init(); !r) {
     std::fprintf(stderr, "pactum: %s\n", r.error().to_string().c_str());
@@ -18,6 +22,7 @@ int main(int argc, char** argv) {
   pactum::tools::add_bench_command(app);
   pactum::tools::add_evidence_commands(app);
   pactum::tools::add_simulate_command(app);
+  pactum::tools::add_sim_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
