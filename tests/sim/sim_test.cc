@@ -109,3 +109,36 @@ TEST(Simulation, CheckerCatchesATamperedEntry) {
 
 }  // namespace
 }  // namespace pactum::node::sim
+
+namespace pactum::node::sim {
+namespace {
+
+// Long mode without the CLI, for measurements: PACTUM_SIM_SEEDS=K
+// PACTUM_SIM_FIRST_SEED=S [PACTUM_SIM_HEAVY=1] node_sim_test
+// --gtest_also_run_disabled_tests --gtest_filter='*Long*'.
+TEST(Simulation, DISABLED_LongRun) {
+  const char* k = std::getenv("PACTUM_SIM_SEEDS");
+  const char* s = std::getenv("PACTUM_SIM_FIRST_SEED");
+  const std::uint64_t seeds = k != nullptr ? std::strtoull(k, nullptr, 10) : 10;
+  const std::uint64_t first = s != nullptr ? std::strtoull(s, nullptr, 10) : 1000;
+  for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
+    SimConfig c;
+    c.seed = seed;
+    if (std::getenv("PACTUM_SIM_HEAVY") != nullptr) {
+      c.steps = 1'500;
+      c.loss_permille = 150;
+      c.duplicate_permille = 200;
+      c.crash_permille = 15;
+      c.partition_permille = 15;
+      c.disk_full_permille = 10;
+      c.max_delay_ms = 1'000;
+    }
+    SimReport r = run_simulation(c);
+    std::printf("%s\n", describe(c, r).c_str());
+    std::fflush(stdout);
+    ASSERT_TRUE(r.ok) << r.failure;
+  }
+}
+
+}  // namespace
+}  // namespace pactum::node::sim
