@@ -12,8 +12,8 @@ namespace pactum::evidence_test {
 namespace {
 
 World& world() {
-  static World* w = new World();  // Built once; tests copy its parts.
-  return *w;
+  static World w;  // Built once; tests copy its parts. Its ledgers go at exit.
+  return w;
 }
 
 ledger::Report verify(const ledger::EvidenceParts& parts, std::vector<crypto::PublicKey> roots = {}) {

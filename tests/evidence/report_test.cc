@@ -3,6 +3,9 @@
 // rebuilds the very bundle the nodes' parts make; the bundle format is pinned.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "ledger/evidence.h"
 #include "protocol/envelope.h"
 #include "protocol/negotiation_wire.h"
@@ -13,8 +16,8 @@ namespace pactum::evidence_test {
 namespace {
 
 World& world() {
-  static World* w = new World();
-  return *w;
+  static World w;
+  return w;
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
@@ -138,5 +141,24 @@ TEST(EvidenceGolden, MinimalBundleBytesArePinned) {
   EXPECT_EQ(to_hex(ByteSpan(bundle.data(), 24)), "0000000001000d00" "0100000000000000" "3100000082000000");
 }
 
+}  // namespace
+}  // namespace pactum::evidence_test
+
+namespace pactum::evidence_test {
+namespace {
+// Not a test: writes the fixture's bundle and its two trusted roots (base64,
+// one a line) for trying `pactum evidence verify|report` by hand:
+//   evidence_report_test --gtest_also_run_disabled_tests --gtest_filter=*WriteBundle
+// with EVIDENCE_OUT=/some/dir.
+TEST(EvidenceTool, DISABLED_WriteBundle) {
+  const char* dir = std::getenv("EVIDENCE_OUT");
+  ASSERT_NE(dir, nullptr);
+  Bytes b = world().bundle();
+  std::FILE* f = std::fopen((std::string(dir) + "/bundle.evidence").c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fwrite(b.data(), 1, b.size(), f), b.size());
+  std::fclose(f);
+  for (const auto& k : world().roots()) std::printf("%s\n", crypto::public_key_to_text(k).c_str());
+}
 }  // namespace
 }  // namespace pactum::evidence_test
