@@ -6,6 +6,10 @@
 #include "tools/cli.h"
 
 namespace pactum::tools {
+void add_agent_commands(CLI::App& app);  // agent propose|counter|accept|reject|withdraw|watch
+}  // namespace pactum::tools
+
+namespace pactum::tools {
 void add_sim_command(CLI::App& app);  // sim --seed N --seeds K --steps S (tools/cmd_sim.cc)
 }  // namespace pactum::tools
 
@@ -20,6 +24,7 @@ int main(int argc, char** argv) {
   pactum::tools::add_ledger_commands(app);
   pactum::tools::add_settle_command(app);
   pactum::tools::add_bench_command(app);
+  pactum::tools::add_agent_commands(app);
   pactum::tools::add_evidence_commands(app);
   pactum::tools::add_simulate_command(app);
   pactum::tools::add_sim_command(app);

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# Goal: real pactumd processes on loopback: a bad config exits 2 naming the
+# key; deals between a buyer and two sellers complete end to end through
+# `pactum agent` (anchored and settled on both sides); a seller killed with
+# SIGKILL mid-negotiation and restarted completes its deal with nothing lost
+# or doubled; a node of an unknown organization is refused at the handshake;
+# N concurrent negotiations all complete; SIGTERM drains and exits 0.
+# Usage: federation_test.sh PACTUMD PACTUM [CONCURRENT]
+set -euo pipefail
+PACTUMD=$(realpath "$1"); PACTUM=$(realpath "$2"); CONCURRENT=${3:-200}
+WORK=$(mktemp -d /tmp/pactum-fed.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ "${KEEP:-}" == "" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*/log; do echo "== $f" >&2; tail -20 "$f" >&2; done; exit 1; }
+ok() { echo "ok: $*"; }
+cd "$WORK"
+
+free_ports() { python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+read -r -a P <<< "$(free_ports 12)"
+
+now_iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+pub() { head -1 "$1"; }
+
+# make_org NAME: org root, node key + certificates, agent key.
+make_org() {
+  local n=$1
+  mkdir -p "$n"
+  "$PACTUM" key gen --out "$n/org.key" --no-passphrase >/dev/null
+  "$PACTUM" key show "$n/org.key" --public-out "$n/org.pub" >/dev/null
+  "$PACTUM" key gen --out "$n/node.key" --no-passphrase >/dev/null
+  "$PACTUM" key show "$n/node.key" --public-out "$n/node.pub" >/dev/null
+  "$PACTUM" cert node --org-key "$n/org.key" --org-name "$n-org" --node-key "$n/node.pub" \
+    --name "$n-node" --out "$n/node.cert" --x509-out "$n/node.pem" >/dev/null
+  "$PACTUM" key gen --out "$n/agent.key" --no-passphrase >/dev/null
+  "$PACTUM" key show "$n/agent.key" --public-out "$n/agent.pub" >/dev/null
+}
+
+# setup_org NAME ROLE PEERS...: policy and mandate naming the peers' org roots.
+setup_org() {
+  local n=$1 role=$2; shift 2
+  local list="" mlist=""
+  for p in "$@"; do
+    list+="${list:+, }\"$(pub "$p/org.pub")\""
+    mlist+="${mlist:+, }\"../$p/org.pub\""
+  done
+  cat > "$n/policy.toml" <<POL
+version = 1
+currency = "EUR"
+max_rounds = 8
+max_concession_per_round_ppm = 300000
+approval_threshold_minor = 100000000
+max_open_exposure_minor = 100000000000
+allowed_counterparties = [$list]
+approvers = ["$(pub "$n/org.pub")"]
+[products.widget]
+floor_minor = 800
+ceiling_minor = 1500
+list_minor = 1200
+max_discount_ppm = 400000
+POL
+  cat > "$n/mandate.toml" <<MAN
+role = "$role"
+counterparties = [$mlist]
+products = ["widget"]
+currency = "EUR"
+per_contract_limit = "1000000.00"
+cumulative_limit = "1000000000.00"
+period_days = 30
+max_concession_per_round_ppm = 300000
+max_concession_total_ppm = 600000
+approval_threshold = "900000.00"
+approvers = []
+valid_from = $(now_iso "-1 day")
+valid_until = $(now_iso "+300 days")
+MAN
+  (cd "$n" && "$PACTUM" mandate issue --org-key org.key --agent agent.pub --terms mandate.toml --out agent.mandate >/dev/null)
+}
+
+# write_config NAME PEER_PORT API_PORT METRICS_PORT [PARTNER PARTNER_PORT]...
+write_config() {
+  local n=$1 peer=$2 api=$3 met=$4; shift 4
+  cat > "$n/node.toml" <<CFG
+[node]
+name = "$n"
+data_dir = "data"
+policy = "policy.toml"
+ledger_fsync = false
+[keys]
+node_key = "node.key"
+passphrase = "none"
+org_root = "org.pub"
+node_certificate_pem = "node.pem"
+node_certificate = "node.cert"
+[listen]
+peer = "127.0.0.1:$peer"
+api = "127.0.0.1:$api"
+metrics = "127.0.0.1:$met"
+[limits]
+tick_ms = 20
+CFG
+  while [[ $# -gt 0 ]]; do
+    printf '[[partners]]\nname = "%s"\norg_root = "%s"\naddress = "127.0.0.1:%s"\n' \
+      "$1" "$(pub "$1/org.pub")" "$2" >> "$n/node.toml"
+    shift 2
+  done
+}
+
+start_node() {
+  local n=$1
+  rm -f "$n/ready.json"
+  "$PACTUMD" --config "$n/node.toml" --ready-file "$n/ready.json" 2>>"$n/log" &
+  local pid=$!
+  PIDS+=("$pid")
+  echo "$pid" > "$n/pid"
+  for _ in $(seq 1 200); do
+    [[ -f "$n/ready.json" ]] && return 0
+    kill -0 "$pid" 2>/dev/null || fail "$n exited at start-up"
+    sleep 0.05
+  done
+  fail "$n not ready"
+}
+
+api() { echo "127.0.0.1:$(python3 -c "import json;print(json.load(open('$1/ready.json'))['api'])")"; }
+get() { curl -sS --max-time 5 "http://$(api "$1")$2"; }
+jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# wait_for NAME PATH PY_EXPR: polls a GET route until the expression is true.
+wait_for() {
+  for _ in $(seq 1 300); do
+    if get "$1" "$2" 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($3) else 1)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "$1 $2: never true: $3 (last: $(get "$1" "$2" 2>&1 | head -c 400))"
+}
+
+agent() {  # agent ORG VERB ARGS...
+  local n=$1 verb=$2; shift 2
+  "$PACTUM" agent "$verb" --node "$(api "$n")" --key "$n/agent.key" --mandate "$n/agent.mandate" "$@"
+}
+
+# ---------------------------------------------------------------- set-up
+for n in buyer sellera sellerb mallory; do make_org "$n"; done
+setup_org buyer buyer sellera sellerb
+setup_org sellera seller buyer
+setup_org sellerb seller buyer
+setup_org mallory seller buyer
+write_config buyer "${P[0]}" "${P[1]}" "${P[2]}" sellera "${P[3]}" sellerb "${P[6]}"
+write_config sellera "${P[3]}" "${P[4]}" "${P[5]}" buyer "${P[0]}"
+write_config sellerb "${P[6]}" "${P[7]}" "${P[8]}" buyer "${P[0]}"
+write_config mallory "${P[9]}" "${P[10]}" "${P[11]}" buyer "${P[0]}"
+
+# ---------------------------------------------------------------- bad config
+cp buyer/node.toml bad.toml
+sed -i 's/^api = .*/api = "127.0.0.1:99999"/' bad.toml
+cp bad.toml buyer/bad.toml
+set +e; out=$("$PACTUMD" --config buyer/bad.toml 2>&1); rc=$?; set -e
+[[ $rc -eq 2 ]] || fail "bad config exit $rc, want 2 ($out)"
+[[ "$out" == "pactumd: bad_config: listen.api: port 99999 is not in 0..65535" ]] || fail "bad config said: $out"
+"$PACTUMD" --config buyer/node.toml --check-config | grep -q ": OK" || fail "--check-config"
+ok "bad config exits 2 naming listen.api; --check-config passes the good one"
+
+for n in buyer sellera sellerb; do start_node "$n"; done
+for n in sellera sellerb; do
+  wait_for "$n" /v1/health "d['ok']"
+done
+curl -sS "http://127.0.0.1:${P[2]}/metrics" >/dev/null 2>&1 || true
+
+# ---------------------------------------------------------------- one deal
+# deal SELLER: buyer proposes 10.00 x 100, the seller counters 12.00, the buyer accepts.
+deal() {
+  local s=$1
+  local id
+  id=$(agent buyer propose --seller-org "$s/org.pub" --product widget --currency EUR \
+       --unit-price 10.00 --quantity 100 --json | jq_ "d['negotiation_id']") || fail "propose to $s"
+  wait_for "$s" "/v1/negotiations/$id" "d['state'] == 'PROPOSED'"
+  agent "$s" counter --negotiation "$id" --product widget --currency EUR --unit-price 12.00 \
+    --quantity 100 >/dev/null || fail "counter by $s"
+  wait_for buyer "/v1/negotiations/$id" "d['state'] == 'COUNTERED'"
+  agent buyer accept --negotiation "$id" >/dev/null || fail "accept of $s's counter"
+  echo "$id"
+}
+contract_done() {  # contract_done NODE NEG_ID: anchored on both sides and settlement agreed
+  wait_for "$1" /v1/contracts "any(c['negotiation_id'] == '$2' and c['peer_anchored'] and c['settlement']['status'] == 'agreed' for c in d['contracts'])"
+}
+ID1=$(deal sellera)
+contract_done buyer "$ID1"; contract_done sellera "$ID1"
+TOTAL=$(get buyer /v1/contracts | jq_ "[c for c in d['contracts'] if c['negotiation_id']=='$ID1'][0]['settlement']['invoiced_total_minor']")
+[[ "$TOTAL" != "0" ]] || fail "invoiced total 0"
+get buyer /v1/checkpoint | jq_ "d['note']" | head -1 | grep -qx buyer || fail "checkpoint origin"
+IDX=$(get buyer /v1/contracts | jq_ "[c for c in d['contracts'] if c['negotiation_id']=='$ID1'][0]['ledger_index']")
+get buyer "/v1/proof?index=$IDX" | jq_ "d['index']" | grep -qx "$IDX" || fail "proof of $IDX"
+ok "deal buyer<->sellera: proposed, countered, accepted, anchored and settled on both ($TOTAL minor invoiced)"
+
+# ---------------------------------------------------------------- SIGKILL mid-negotiation
+ID2=$(agent buyer propose --seller-org sellerb/org.pub --product widget --currency EUR \
+      --unit-price 10.00 --quantity 50 --json | jq_ "d['negotiation_id']")
+wait_for sellerb "/v1/negotiations/$ID2" "d['state'] == 'PROPOSED'"
+agent sellerb counter --negotiation "$ID2" --product widget --currency EUR --unit-price 11.00 --quantity 50 >/dev/null
+kill -9 "$(cat sellerb/pid)"; wait "$(cat sellerb/pid)" 2>/dev/null || true
+start_node sellerb
+wait_for sellerb "/v1/negotiations/$ID2" "d['state'] == 'COUNTERED'"
+wait_for buyer "/v1/negotiations/$ID2" "d['state'] == 'COUNTERED'"
+agent buyer accept --negotiation "$ID2" >/dev/null || fail "accept after sellerb restart"
+contract_done buyer "$ID2"; contract_done sellerb "$ID2"
+n=$(get sellerb /v1/contracts | jq_ "len([c for c in d['contracts'] if c['negotiation_id']=='$ID2'])")
+[[ "$n" == "1" ]] || fail "sellerb holds $n contracts for $ID2"
+ok "sellerb SIGKILLed after its counter, restarted from its ledger; deal completed once"
+
+# ---------------------------------------------------------------- unknown organization
+start_node mallory
+for _ in $(seq 1 100); do
+  grep -q '"reason":"unknown_org"' buyer/log && break
+  grep -q 'unknown_org' mallory/log && break
+  sleep 0.1
+done
+if grep -q '"event":"peer_state","peer":"[0-9a-f]*","state":"connected"' mallory/log; then
+  fail "mallory was admitted"
+fi
+# Exactly one side dials (the smaller org key). If mallory does, the buyer refuses it.
+if grep -q 'unknown_org' buyer/log mallory/log; then ok "mallory refused at the handshake (unknown_org)";
+else ok "mallory never admitted (buyer does not dial unknown orgs; mallory's key orders after buyer's)"; fi
+kill -9 "$(cat mallory/pid)"
+
+# ---------------------------------------------------------------- concurrency
+propose_one() {
+  agent buyer propose --seller-org sellera/org.pub --product widget --currency EUR \
+    --unit-price 12.00 --quantity 10 --json | jq_ "d['negotiation_id']"
+}
+export -f propose_one agent api jq_ pub fail
+export PACTUM WORK
+seq 1 "$CONCURRENT" | xargs -P 8 -I{} bash -c propose_one > ids.txt || fail "concurrent proposes"
+[[ $(sort -u ids.txt | wc -l) -eq $CONCURRENT ]] || fail "got $(sort -u ids.txt | wc -l) ids"
+wait_for sellera /v1/negotiations "sum(1 for n in d['negotiations'] if n['state']=='PROPOSED') >= $CONCURRENT"
+accept_one() { agent sellera accept --negotiation "$1" >/dev/null; }
+export -f accept_one
+xargs -P 8 -I{} bash -c 'accept_one {}' < ids.txt || fail "concurrent accepts"
+wait_for buyer /v1/contracts "sum(1 for c in d['contracts'] if c['peer_anchored'] and c['settlement']['status']=='agreed') >= $CONCURRENT + 2"
+wait_for sellera /v1/contracts "sum(1 for c in d['contracts'] if c['peer_anchored'] and c['settlement']['status']=='agreed') >= $CONCURRENT + 1"
+ok "$CONCURRENT concurrent negotiations all committed and settled on both nodes"
+
+# ---------------------------------------------------------------- metrics, SIGTERM, ledgers
+M=$(curl -sS "http://127.0.0.1:${P[2]}/metrics")
+grep -q '^pactum_ledger_height ' <<< "$M" || fail "metrics lack pactum_ledger_height"
+grep -q 'pactum_peer_state{peer="sellera"} 2' <<< "$M" || fail "metrics: sellera not connected"
+grep -q 'pactum_ledger_commit_seconds_count' <<< "$M" || fail "metrics: no commit histogram"
+ok "metrics expose ledger height, peer states, commit latency"
+for n in buyer sellera sellerb; do
+  kill -TERM "$(cat $n/pid)"
+  set +e; wait "$(cat $n/pid)"; rc=$?; set -e
+  [[ $rc -eq 0 ]] || fail "$n exited $rc after SIGTERM"
+  grep -q '"event":"stopped"' "$n/log" || fail "$n logged no stop"
+  "$PACTUM" ledger verify "$n/data/ledger" >/dev/null || fail "$n ledger does not verify"
+done
+python3 - buyer/log <<'PY' || fail "a log line is not JSON"
+import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)
+PY
+ok "SIGTERM drained all three (exit 0), ledgers verify, every log line is JSON"
+echo "federation: all checks passed"

@@ -1,0 +1,404 @@
+// `pactum agent propose|counter|accept|reject|withdraw|watch`: an agent at a
+// terminal. It signs negotiation messages with its key file under its
+// mandate (protocol/negotiation_wire.h) and POSTs them to its own node's
+// agent API (docs/agent-api.yaml); `watch` follows the node's event stream.
+// Terms come from a TOML file (docs/examples/terms.toml) or flags.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <toml++/toml.h>
+
+#include "protocol/negotiation_wire.h"
+#include "protocol/protocol.h"
+#include "tools/cli.h"
+#include "tools/files.h"
+#include "tools/key_io.h"
+#include "tools/mandate_toml.h"
+
+namespace pactum::tools {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using protocol::NegEvent;
+
+// An API answer larger than this is not from a pactum node.
+constexpr std::size_t kReplyBytesMax = 64u << 20;
+
+struct AgentArgs {
+  std::string node = "127.0.0.1:7480", key, mandate, terms, negotiation, note;
+  std::string seller_org, buyer_org, product, currency, unit_price, start = "2026-01-01",
+                                                                   end = "2026-04-01";
+  std::int64_t quantity = 0, expires_in_s = 0, count = 0, timeout_s = 0;
+  std::string agent, until;
+  bool json_out = false;
+};
+
+Result<std::pair<std::string, std::uint16_t>> host_port(std::string url) {
+  if (url.starts_with("http://")) url = url.substr(7);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  std::size_t colon = url.rfind(':');
+  if (colon == std::string::npos) return Fail(Errc::kInvalidArgument, "--node " + url + ": need host:port");
+  unsigned port = 0;
+  try {
+    port = static_cast<unsigned>(std::stoul(url.substr(colon + 1)));
+  } catch (const std::exception&) {
+    port = 70000;
+  }
+  if (port == 0 || port > 65535) return Fail(Errc::kInvalidArgument, "--node " + url + ": bad port");
+  return std::pair<std::string, std::uint16_t>{url.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+Result<asio::ip::tcp::socket> connect(asio::io_context& io, const std::string& node) {
+  PACTUM_TRY(auto hp, host_port(node));
+  asio::ip::tcp::socket sock(io);
+  boost::system::error_code ec;
+  asio::ip::tcp::resolver res(io);
+  auto eps = res.resolve(hp.first, std::to_string(hp.second), ec);
+  if (!ec) asio::connect(sock, eps, ec);
+  if (ec) return Fail(Errc::kIo, "cannot reach the node at " + node + ": " + ec.message());
+  return sock;
+}
+
+// One HTTP exchange; the JSON body and status of the answer.
+Result<std::pair<unsigned, json::value>> call(const std::string& node, http::verb verb,
+                                              const std::string& target, const Bytes* body) {
+  asio::io_context io;
+  PACTUM_TRY(auto sock, connect(io, node));
+  http::request<http::string_body> req(verb, target, 11);
+  req.set(http::field::host, "pactum");
+  if (body != nullptr) {
+    req.set(http::field::content_type, "application/octet-stream");
+    req.body().assign(body->begin(), body->end());
+  }
+  req.prepare_payload();
+  boost::system::error_code ec;
+  http::write(sock, req, ec);
+  boost::beast::flat_buffer buf;
+  http::response_parser<http::string_body> res;
+  res.body_limit(kReplyBytesMax);
+  if (!ec) http::read(sock, buf, res, ec);
+  if (ec) return Fail(Errc::kIo, "node " + node + ": " + ec.message());
+  json::value v = json::parse(res.get().body(), ec);
+  if (ec) return Fail(Errc::kParse, "node answered non-JSON (HTTP " + std::to_string(res.get().result_int()) + ")");
+  return std::pair<unsigned, json::value>{res.get().result_int(), std::move(v)};
+}
+
+Result<std::int32_t> civil_day(const std::string& text, const std::string& what) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) {
+    return Fail(Errc::kInvalidArgument, what + ": '" + text + "' is not YYYY-MM-DD");
+  }
+  using namespace std::chrono;
+  year_month_day ymd{year{y}, month{m}, day{d}};
+  if (!ymd.ok()) return Fail(Errc::kInvalidArgument, what + ": '" + text + "' is not a date");
+  return static_cast<std::int32_t>(sys_days{ymd}.time_since_epoch().count());
+}
+
+// Terms TOML keys override nothing given as flags: flags win.
+Result<void> read_terms_file(AgentArgs& a) {
+  if (a.terms.empty()) return Ok();
+  PACTUM_TRY(Bytes text, read_file(a.terms));
+  toml::table t;
+  try {
+    t = toml::parse(as_chars(text));
+  } catch (const toml::parse_error& e) {
+    return Fail(Errc::kParse, a.terms + ": line " + std::to_string(e.source().begin.line) + ": " +
+                                  std::string(e.description()));
+  }
+  for (const auto& [k, v] : t) {
+    std::string key(k.str());
+    auto str = v.value<std::string>();
+    auto num = v.value<std::int64_t>();
+    if (key == "product" && str && a.product.empty()) a.product = *str;
+    else if (key == "currency" && str && a.currency.empty()) a.currency = *str;
+    else if (key == "unit_price" && str && a.unit_price.empty()) a.unit_price = *str;
+    else if (key == "quantity" && num && v.is_integer()) { if (a.quantity == 0) a.quantity = *num; }
+    else if (key == "start" && str) a.start = *str;
+    else if (key == "end" && str) a.end = *str;
+    else if (key == "expires_in_s" && num && v.is_integer()) { if (a.expires_in_s == 0) a.expires_in_s = *num; }
+    else return Fail(Errc::kParse, a.terms + ": key '" + key + "' is unknown or of the wrong type");
+  }
+  return Ok();
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Complete, settleable terms: the offer as one flat monthly charge plus the
+// contract window and conventions settlement needs.
+Result<Bytes> build_message(const protocol::MessageSpec& s, const crypto::SecretKey& key,
+                            std::int32_t start_day, std::int32_t end_day) {
+  protocol::EnvelopeBuilder b;
+  auto p = b.payload();
+  auto context = [&](wire::NegotiationContext::Builder c) -> Result<void> {
+    c.setNegotiationId(capnp::Data::Reader(s.negotiation_id.data(), 16));
+    c.setPreviousHash(capnp::Data::Reader(s.prev_hash.data(), s.prev_hash.size()));
+    c.setRound(s.round);
+    auto ref = c.initMandate();
+    ref.setMandateId(capnp::Data::Reader(s.mandate_id.data(), s.mandate_id.size()));
+    // Embedded every time: a node that knows the mandate skips the check.
+    PACTUM_TRY(auto env, protocol::decode<wire::Envelope>(*s.mandate_envelope));
+    ref.setEnvelope(env.root());
+    return Ok();
+  };
+  auto terms = [&](wire::ContractTerms::Builder t) -> Result<void> {
+    PACTUM_CHECK(protocol::fill_terms(t, s));
+    t.setStartDay(start_day);
+    t.setEndDay(end_day);
+    auto c = t.getPricing().initConventions();
+    c.setDayCount(wire::settlement::DayCount::ACTUAL);
+    c.setRounding(wire::settlement::RoundingMode::HALF_EVEN);
+    c.setRoundingPoint(wire::settlement::RoundingPoint::EXACT_PRODUCT);
+    c.setTaxRounding(wire::settlement::TaxRounding::PER_INVOICE);
+    c.setCurrencyTable(1);
+    t.getPricing().getCharges()[0].setTaxCode("standard");
+    return Ok();
+  };
+  try {
+    switch (s.kind) {
+      case NegEvent::kPropose: {
+        auto m = p.initPropose();
+        PACTUM_CHECK(context(m.initContext()));
+        PACTUM_CHECK(terms(m.initTerms()));
+        m.setOfferExpiresMs(s.expires_ms);
+        break;
+      }
+      case NegEvent::kCounter: {
+        auto m = p.initCounter();
+        PACTUM_CHECK(context(m.initContext()));
+        PACTUM_CHECK(terms(m.initTerms()));
+        m.setOfferExpiresMs(s.expires_ms);
+        break;
+      }
+      case NegEvent::kAccept: {
+        auto m = p.initAccept();
+        PACTUM_CHECK(context(m.initContext()));
+        m.setTermsHash(capnp::Data::Reader(s.terms_hash.data(), s.terms_hash.size()));
+        break;
+      }
+      case NegEvent::kReject: {
+        auto m = p.initReject();
+        PACTUM_CHECK(context(m.initContext()));
+        m.setReason(wire::RejectReason::UNACCEPTABLE_TERMS);
+        break;
+      }
+      case NegEvent::kWithdraw:
+        PACTUM_CHECK(context(p.initWithdraw().initContext()));
+        break;
+      case NegEvent::kApprove: case NegEvent::kDeny: case NegEvent::kEscalate:
+      case NegEvent::kExpire: case NegEvent::kFail: case NegEvent::kCommit:
+        return Fail(Errc::kInvalidArgument, "not an agent message");
+    }
+  } catch (const kj::Exception& e) {
+    return Fail(Errc::kMalformedMessage, std::string("building the message: ") + e.getDescription().cStr());
+  }
+  // Sequence numbers must grow per sender across runs of this command: microseconds do.
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  return b.seal(key, static_cast<std::uint64_t>(us), us / 1000);
+}
+
+Result<crypto::Digest> digest_from_hex(const std::string& hex, const std::string& what) {
+  auto b = crypto::hex_decode(hex);
+  if (!b || (b->size() != 16 && b->size() != 32)) {
+    return Fail(Errc::kInvalidArgument, what + ": need a 32- or 64-digit hex id");
+  }
+  crypto::Digest d{};
+  std::copy(b->begin(), b->end(), d.begin());
+  return d;
+}
+
+// Fills the parties, round and hash link of a follow-up message from what our node holds.
+Result<void> link_to_node(const AgentArgs& a, protocol::MessageSpec& s) {
+  PACTUM_TRY(s.negotiation_id, digest_from_hex(a.negotiation, "--negotiation"));
+  PACTUM_TRY(auto view, call(a.node, http::verb::get, "/v1/negotiations/" + a.negotiation, nullptr));
+  if (view.first != 200) return Fail(Errc::kNotFound, "node: " + json::serialize(view.second));
+  const json::object& n = view.second.as_object();
+  PACTUM_TRY(s.buyer_org, crypto::public_key_from_text(std::string(n.at("buyer_org").as_string())));
+  PACTUM_TRY(s.seller_org, crypto::public_key_from_text(std::string(n.at("seller_org").as_string())));
+  PACTUM_TRY(s.terms_hash, digest_from_hex(std::string(n.at("terms_hash").as_string()), "terms_hash"));
+  PACTUM_TRY(auto msgs, call(a.node, http::verb::get, "/v1/negotiations/" + a.negotiation + "/messages", nullptr));
+  const json::array& list = msgs.second.as_object().at("messages").as_array();
+  if (list.empty()) return Fail(Errc::kNotFound, "the node holds no message of negotiation " + a.negotiation);
+  PACTUM_TRY(Bytes last, crypto::base64_decode(std::string(list.back().as_string())));
+  PACTUM_TRY(auto env, protocol::open_envelope(last));
+  s.prev_hash = env.info.message_hash;
+  auto p = env.body().getPayload();
+  using W = wire::Body::Payload;
+  std::uint32_t round = 0;
+  if (p.which() == W::PROPOSE) round = p.getPropose().getContext().getRound();
+  else if (p.which() == W::COUNTER) round = p.getCounter().getContext().getRound();
+  else if (p.which() == W::ACCEPT) round = p.getAccept().getContext().getRound();
+  else return Fail(Errc::kNegotiationClosed, "negotiation " + a.negotiation + " has ended");
+  s.round = round + 1;
+  return Ok();
+}
+
+Result<void> run_message(AgentArgs a, NegEvent kind) {
+  PACTUM_TRY(crypto::SecretKey key, load_secret_key(a.key));
+  PACTUM_TRY(Bytes mandate_bytes, read_file(a.mandate));
+  PACTUM_TRY(auto mandate, protocol::open_envelope(mandate_bytes, {.kind = protocol::PayloadKind::MANDATE}));
+  protocol::MessageSpec s;
+  s.kind = kind;
+  s.mandate_id = mandate.info.message_hash;
+  s.mandate_envelope = &mandate_bytes;
+  if (kind == NegEvent::kPropose) {
+    crypto::random_bytes(MutableByteSpan(s.negotiation_id.data(), 16));
+    s.round = 1;
+    if (a.seller_org.empty()) return Fail(Errc::kInvalidArgument, "propose needs --seller-org");
+    PACTUM_TRY(s.seller_org, load_public_key(a.seller_org));
+    s.buyer_org = mandate.info.sender;
+    if (!a.buyer_org.empty()) { PACTUM_TRY(s.buyer_org, load_public_key(a.buyer_org)); }
+  } else {
+    if (a.negotiation.empty()) return Fail(Errc::kInvalidArgument, "--negotiation ID is required");
+    PACTUM_CHECK(link_to_node(a, s));
+  }
+  std::int32_t start_day = 0, end_day = 0;
+  if (kind == NegEvent::kPropose || kind == NegEvent::kCounter) {
+    PACTUM_CHECK(read_terms_file(a));
+    if (a.product.empty() || a.currency.empty() || a.unit_price.empty() || a.quantity <= 0) {
+      return Fail(Errc::kInvalidArgument, "terms need product, currency, unit_price and quantity > 0 "
+                                          "(--terms FILE or --product/--currency/--unit-price/--quantity)");
+    }
+    s.offer.product = a.product;
+    s.offer.currency = a.currency;
+    PACTUM_TRY(s.offer.unit_price_minor, parse_amount_minor(a.unit_price, a.currency));
+    s.offer.quantity = a.quantity;
+    if (__builtin_mul_overflow(s.offer.unit_price_minor, s.offer.quantity, &s.offer.total_minor)) {
+      return Fail(Errc::kOverflow, "unit_price x quantity");
+    }
+    PACTUM_TRY(start_day, civil_day(a.start, "start"));
+    PACTUM_TRY(end_day, civil_day(a.end, "end"));
+    if (a.expires_in_s > 0) s.expires_ms = now_ms() + a.expires_in_s * 1000;
+  }
+  PACTUM_TRY(Bytes wire, build_message(s, key, start_day, end_day));
+  PACTUM_TRY(auto reply, call(a.node, http::verb::post, "/v1/messages", &wire));
+  const json::object* o = reply.second.if_object();
+  if (a.json_out) std::cout << json::serialize(reply.second) << "\n";
+  if (reply.first != 200 || o == nullptr || !o->contains("ok") || !o->at("ok").as_bool()) {
+    const json::value* e = o != nullptr ? o->if_contains("error") : nullptr;
+    std::string code = e ? std::string(e->at("code").as_string()) : "unknown";
+    std::string detail = e ? std::string(e->at("detail").as_string()) : json::serialize(reply.second);
+    return Fail(Errc::kPolicyViolation, "refused by the node (HTTP " + std::to_string(reply.first) +
+                                            "): " + code + ": " + detail);
+  }
+  if (!a.json_out) {
+    std::printf("%s: negotiation %s: %s\n", std::string(protocol::event_name(kind)).c_str(),
+                std::string(o->at("negotiation_id").as_string()).c_str(),
+                std::string(o->at("detail").as_string()).c_str());
+  }
+  return Ok();
+}
+
+Result<void> run_watch(const AgentArgs& a) {
+  asio::io_context io;
+  PACTUM_TRY(auto sock, connect(io, a.node));
+  std::string target = "/v1/events";
+  if (!a.agent.empty() || !a.key.empty()) {
+    crypto::PublicKey k{};
+    if (!a.agent.empty()) { PACTUM_TRY(k, load_public_key(a.agent)); }
+    else { PACTUM_TRY(crypto::SecretKey sk, load_secret_key(a.key)); k = sk.public_key(); }
+    target += "?agent=" + to_hex(k);
+  }
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: pactum\r\nAccept: text/event-stream\r\n\r\n";
+  boost::system::error_code ec;
+  asio::write(sock, asio::buffer(req), ec);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.timeout_s);
+  std::string buf;
+  std::int64_t seen = 0;
+  bool head = true;
+  char chunk[4096];
+  while (!ec) {
+    if (a.timeout_s > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return Fail(Errc::kIo, "watch: timed out after " + std::to_string(seen) + " events");
+      timeval tv{static_cast<time_t>(left.count() / 1000), static_cast<suseconds_t>(left.count() % 1000 * 1000)};
+      ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    std::size_t n = sock.read_some(asio::buffer(chunk), ec);
+    buf.append(chunk, n);
+    if (head) {
+      std::size_t end = buf.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      if (buf.rfind("HTTP/1.1 200", 0) != 0) return Fail(Errc::kIo, "watch: " + buf.substr(0, buf.find("\r\n")));
+      buf.erase(0, end + 4);
+      head = false;
+    }
+    std::size_t at;
+    while ((at = buf.find("\n\n")) != std::string::npos) {
+      std::string frame = buf.substr(0, at);
+      buf.erase(0, at + 2);
+      std::size_t d = frame.find("data: ");
+      if (d == std::string::npos) continue;
+      json::value v = json::parse(frame.substr(d + 6), ec);
+      if (ec) return Fail(Errc::kParse, "watch: bad event data");
+      const json::object& o = v.as_object();
+      if (!a.negotiation.empty() && !std::string(o.at("negotiation_id").as_string()).starts_with(a.negotiation)) continue;
+      ++seen;
+      if (a.json_out) std::cout << json::serialize(v) << std::endl;
+      else std::cout << o.at("type").as_string() << " " << o.at("negotiation_id").as_string() << " " << o.at("detail").as_string() << std::endl;
+      if ((a.count > 0 && seen >= a.count) || (!a.until.empty() && o.at("type").as_string() == a.until)) return Ok();
+    }
+  }
+  return Fail(Errc::kIo, "watch: " + ec.message());
+}
+
+}  // namespace
+
+void add_agent_commands(CLI::App& app) {
+  auto* agent = app.add_subcommand("agent", "Act as an agent through your node's agent API");
+  agent->require_subcommand(1);
+  struct Cmd { const char* name; NegEvent kind; const char* help; };
+  const Cmd cmds[] = {{"propose", NegEvent::kPropose, "Open a negotiation with terms"},
+                      {"counter", NegEvent::kCounter, "Replace the terms on the table"},
+                      {"accept", NegEvent::kAccept, "Accept the terms on the table"},
+                      {"reject", NegEvent::kReject, "End the negotiation without a contract"},
+                      {"withdraw", NegEvent::kWithdraw, "Withdraw your open offer"}};
+  for (const Cmd& c : cmds) {
+    auto a = std::make_shared<AgentArgs>();
+    auto* sub = agent->add_subcommand(c.name, c.help);
+    sub->add_option("--node", a->node, "Agent API address host:port")->capture_default_str();
+    sub->add_option("--key", a->key, "Agent key file")->required();
+    sub->add_option("--mandate", a->mandate, "Mandate envelope file")->required();
+    sub->add_flag("--json", a->json_out, "Print the node's JSON answer");
+    if (c.kind == NegEvent::kPropose) {
+      sub->add_option("--seller-org", a->seller_org, "Seller org root key (base64 or key file)");
+      sub->add_option("--buyer-org", a->buyer_org, "Buyer org root key (default: the mandate's org)");
+    } else {
+      sub->add_option("--negotiation", a->negotiation, "Negotiation id (hex)")->required();
+    }
+    if (c.kind == NegEvent::kPropose || c.kind == NegEvent::kCounter) {
+      sub->add_option("--terms", a->terms, "Terms TOML (docs/examples/terms.toml)");
+      sub->add_option("--product", a->product, "Product id");
+      sub->add_option("--currency", a->currency, "ISO 4217 code");
+      sub->add_option("--unit-price", a->unit_price, "Unit price in major units, e.g. 12.50");
+      sub->add_option("--quantity", a->quantity, "Units");
+      sub->add_option("--start", a->start, "Contract start YYYY-MM-DD")->capture_default_str();
+      sub->add_option("--end", a->end, "Contract end YYYY-MM-DD (exclusive)")->capture_default_str();
+      sub->add_option("--expires-in", a->expires_in_s, "Offer lapses after this many seconds");
+    }
+    sub->callback(command([a, kind = c.kind] { return run_message(*a, kind); }));
+  }
+  auto w = std::make_shared<AgentArgs>();
+  auto* watch = agent->add_subcommand("watch", "Follow the node's event stream");
+  watch->add_option("--node", w->node, "Agent API address host:port")->capture_default_str();
+  watch->add_option("--key", w->key, "Only events for this agent key file");
+  watch->add_option("--agent", w->agent, "Only events for this agent public key");
+  watch->add_option("--negotiation", w->negotiation, "Only events of this negotiation (hex prefix)");
+  watch->add_option("--count", w->count, "Exit after this many events");
+  watch->add_option("--until", w->until, "Exit after an event of this type, e.g. agreed");
+  watch->add_option("--timeout", w->timeout_s, "Fail after this many seconds");
+  watch->add_flag("--json", w->json_out, "One JSON object per event");
+  watch->callback(command([w] { return run_watch(*w); }));
+}
+
+}  // namespace pactum::tools
