@@ -17,7 +17,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev capnproto libcapnp-dev
   libgtest-dev libgmock-dev librapidcheck-dev libtomlplusplus-dev
   libspdlog-dev libcli11-dev prometheus-cpp-dev libbenchmark-dev libexpected-dev
-  golang-go golang-golang-x-mod-dev
+  golang-go golang-golang-x-mod-dev python3 curl
 )
 
 missing=()
