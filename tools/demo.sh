@@ -47,7 +47,8 @@ state_is() {  # state_is NODE NEG STATE: polls the node until the negotiation is
 }
 # One deal, with the agents' strategies: the buyer opens between 7.00 and
 # 11.50 EUR a unit (below the 8.00 floor every policy sets, its own node
-# refuses); a seller accepts 11.00 or more and otherwise counters at 12.00;
+# refuses); a seller accepts 11.00 or more and otherwise counters 25% higher
+# (at most 12.00, the policies allow 30% a round);
 # the buyer accepts a counter unless it is a deal it walks away from (1 in 7).
 run_deal() {
   local i=$1 seller=sellera t0 id price out
@@ -56,22 +57,24 @@ run_deal() {
   t0=$(date +%s%N)
   if ! out=$(agent buyer propose --seller-org "$seller/org.pub" --product widget --currency EUR \
       --unit-price "$((price / 100)).$(printf %02d $((price % 100)))" --quantity 10 --json 2>&1); then
-    echo "$i refused 1 0"; return 0
+    echo "$i $out" >> refusals.txt; echo "$i refused 1 0"; return 0
   fi
   id=$(jq_ "d['negotiation_id']" <<< "$out")
   state_is "$seller" "$id" PROPOSED || { echo "$i lost 1 0"; return 0; }
   if ((price >= 1100)); then
-    agent "$seller" accept --negotiation "$id" >/dev/null 2>&1 || { echo "$i refused 2 0"; return 0; }
+    out=$(agent "$seller" accept --negotiation "$id" 2>&1) || { echo "$i $out" >> refusals.txt; echo "$i refused 2 0"; return 0; }
     echo "$i agreed 2 $((($(date +%s%N) - t0) / 1000000)) $id"; return 0
   fi
-  agent "$seller" counter --negotiation "$id" --product widget --currency EUR --unit-price 12.00 \
-    --quantity 10 >/dev/null 2>&1 || { echo "$i refused 2 0"; return 0; }
+  local ask=$((price * 125 / 100)); ((ask > 1200)) && ask=1200  # Within the 30% per-round limit.
+  out=$(agent "$seller" counter --negotiation "$id" --product widget --currency EUR \
+    --unit-price "$((ask / 100)).$(printf %02d $((ask % 100)))" \
+    --quantity 10 2>&1) || { echo "$i $out" >> refusals.txt; echo "$i refused 2 0"; return 0; }
   state_is buyer "$id" COUNTERED || { echo "$i lost 2 0"; return 0; }
   if ((i % 7 == 0)); then
     agent buyer reject --negotiation "$id" >/dev/null 2>&1 || true
     echo "$i rejected 3 0"; return 0
   fi
-  agent buyer accept --negotiation "$id" >/dev/null 2>&1 || { echo "$i refused 3 0"; return 0; }
+  out=$(agent buyer accept --negotiation "$id" 2>&1) || { echo "$i $out" >> refusals.txt; echo "$i refused 3 0"; return 0; }
   echo "$i agreed 3 $((($(date +%s%N) - t0) / 1000000)) $id"
 }
 export -f run_deal state_is agent api get jq_ pub
@@ -96,8 +99,7 @@ for n in buyer sellera sellerb; do kill -TERM "$(cat "$n/pid")"; wait "$(cat "$n
 heights=""
 for n in buyer sellera sellerb; do
   "$PACTUM" ledger verify "$n/data/ledger" > "$n/verify.txt" 2>&1 || { cat "$n/verify.txt"; fail "$n ledger does not verify"; }
-  "$PACTUM" ledger checkpoint "$n/data/ledger" > "$n/checkpoint.txt" 2>/dev/null || true
-  heights+="$n=$(sed -n 2p "$n/checkpoint.txt") "
+  heights+="$n=$(grep -o 'OK: [0-9]* entries' "$n/verify.txt" | grep -o '[0-9]*') "
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print 0}'; }
@@ -107,6 +109,7 @@ echo "deals proposed:        $DEALS"
 echo "agreed:                $agreed (at once: $(grep -c ' agreed 2 ' deals.txt || true), after a counter: $(grep -c ' agreed 3 ' deals.txt || true))"
 echo "rejected by the buyer: $(grep -c ' rejected ' deals.txt || true)"
 echo "refused by guardrails: $(grep -c ' refused ' deals.txt || true)"
+echo "refusal reasons:       $(grep '^[0-9]* pactum:' refusals.txt 2>/dev/null | sed -n 's/.*\(policy\.[a-z_]*\).*/\1/p' | sort | uniq -c | awk '{printf "%s %s; ", $2, $1}')"
 echo "lost:                  $(grep -c ' lost ' deals.txt || true)"
 echo "median messages/deal:  $(awk '$2=="agreed"{print $3}' deals.txt | median)"
 echo "median ms to agree:    $(awk '$2=="agreed"{print $4}' deals.txt | median)"
