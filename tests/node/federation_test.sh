@@ -103,9 +103,18 @@ else ok "mallory never admitted (buyer does not dial unknown orgs; mallory's key
 kill -9 "$(cat mallory/pid)"
 
 # ---------------------------------------------------------------- concurrency
-propose_one() {
-  agent buyer propose --seller-org sellera/org.pub --product widget --currency EUR \
-    --unit-price 12.00 --quantity 10 --json | jq_ "d['negotiation_id']"
+propose_one() {  # Prints the new negotiation's id; a malformed answer is logged and retried.
+  local out id
+  for _ in 1 2 3; do
+    if out=$(agent buyer propose --seller-org sellera/org.pub --product widget --currency EUR \
+        --unit-price 12.00 --quantity 10 --json 2>&1); then
+      id=$(jq_ "d['negotiation_id']" <<< "$out" 2>/dev/null || true)
+      [[ $id =~ ^[0-9a-f]{64}$ ]] && { echo "$id"; return 0; }
+    fi
+    echo "propose_one: unexpected answer, retrying: $out" >&2
+    sleep 0.2
+  done
+  return 1
 }
 export -f propose_one agent api jq_ pub fail
 export PACTUM WORK
