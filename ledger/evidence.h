@@ -28,6 +28,7 @@
 #include "crypto/crypto.h"
 #include "escrow/escrow.h"
 #include "ledger/ledger.h"
+#include "protocol/pactum.capnp.h"
 #include "settlement/settlement.h"
 
 namespace pactum::ledger {
@@ -131,6 +132,12 @@ Report verify_evidence(ByteSpan bundle_bytes, const std::vector<crypto::PublicKe
 // every node uses (docs/evidence.md, "Settlement input"). Errors: those of
 // decode_pricing(), kUnknownCurrency, kBadDate.
 Result<settlement::Contract> contract_from_terms(ByteSpan terms_bytes, const settlement::TaxTable& table);
+
+// The escrow terms of settled terms: the contract's own milestones, or one
+// acceptance milestone per settlement escrow instruction. The node core opens
+// escrow with it and the verifier replays with it, so both apply one rule.
+// Errors: those of the escrow codec and core.
+Result<escrow::EscrowTerms> escrow_terms_for(wire::ContractTerms::Reader terms, const settlement::SettlementResult& r);
 
 // ---- export ----
 

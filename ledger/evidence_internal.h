@@ -66,10 +66,7 @@ struct Ctx {
 // fields of the wrong size, a tax table that does not decode.
 Result<EvidenceParts> parts_from_bundle(ew::EvidenceBundle::Reader bundle);
 
-// Escrow terms as the node core opens them (docs/node.md "Escrow"): the
-// contract's own milestones, or one acceptance milestone per settlement
-// escrow instruction. Errors: those of the escrow codec and core.
-Result<escrow::EscrowTerms> escrow_terms_for(wire::ContractTerms::Reader terms, const settlement::SettlementResult& r);
+using ::pactum::ledger::escrow_terms_for;  // Public in evidence.h: shared with the node core.
 
 // Short, readable key id for reports.
 std::string short_key(const crypto::PublicKey& k);

@@ -140,6 +140,21 @@ Result<std::string> check_receipts(Ctx& ctx) {
 
 }  // namespace
 
+
+void check_settlement(Ctx& ctx) {
+  settlement::TaxTable table;
+  auto tax = check_tax_and_settle(ctx, table);
+  ctx.result("settlement.tax_table", tax);
+  if (tax) ctx.result("settlement.recompute", check_settle(ctx, table));
+  else ctx.fail("settlement.recompute", "needs the tax table");
+  ctx.result("escrow.replay", check_escrow(ctx));
+  ctx.result("settlement.receipts", check_receipts(ctx));
+}
+
+}  // namespace pactum::ledger::evidence_detail
+
+namespace pactum::ledger {
+
 Result<escrow::EscrowTerms> escrow_terms_for(wire::ContractTerms::Reader t, const settlement::SettlementResult& r) {
   if (t.getEscrow().getMilestones().size() != 0) return protocol::escrow_terms_from_contract(t);
   PACTUM_TRY(auto milestones, escrow::milestones_from_settlement(r.escrow, escrow::ConditionKind::kAcceptance));
@@ -161,14 +176,4 @@ Result<escrow::EscrowTerms> escrow_terms_for(wire::ContractTerms::Reader t, cons
   return out;
 }
 
-void check_settlement(Ctx& ctx) {
-  settlement::TaxTable table;
-  auto tax = check_tax_and_settle(ctx, table);
-  ctx.result("settlement.tax_table", tax);
-  if (tax) ctx.result("settlement.recompute", check_settle(ctx, table));
-  else ctx.fail("settlement.recompute", "needs the tax table");
-  ctx.result("escrow.replay", check_escrow(ctx));
-  ctx.result("settlement.receipts", check_receipts(ctx));
-}
-
-}  // namespace pactum::ledger::evidence_detail
+}  // namespace pactum::ledger

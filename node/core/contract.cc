@@ -3,6 +3,7 @@
 // counterparty's receipts (divergence is an alarm, never silently resolved).
 #include <capnp/message.h>
 
+#include "ledger/evidence.h"
 #include "node/core/core_impl.h"
 #include "node/core/node_core.capnp.h"
 #include "protocol/escrow_codec.h"
@@ -41,30 +42,6 @@ Result<settlement::Contract> contract_from_terms(wire::ContractTerms::Reader t) 
     k.escrow.hold_ppm = settlement::kPpmOne;
   }
   return k;
-}
-
-// Escrow terms: the contract's own milestones, or one acceptance milestone
-// per settlement escrow instruction.
-Result<escrow::EscrowTerms> escrow_terms(wire::ContractTerms::Reader t, const settlement::SettlementResult& r) {
-  if (t.getEscrow().getMilestones().size() != 0) return protocol::escrow_terms_from_contract(t);
-  PACTUM_TRY(auto milestones, escrow::milestones_from_settlement(r.escrow, escrow::ConditionKind::kAcceptance));
-  capnp::MallocMessageBuilder mb;
-  Result<escrow::EscrowTerms> out = Fail(Errc::kInternal, "unset");
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
-    mb.setRoot(t.getEscrow());
-    auto w = mb.getRoot<wire::EscrowTerms>();
-    auto list = w.initMilestones(static_cast<unsigned>(milestones.size()));
-    for (unsigned i = 0; i < list.size(); ++i) {
-      list[i].setInvoiceId(milestones[i].invoice_id);
-      list[i].setAmountMinor(milestones[i].amount);
-      list[i].getCondition().setAcceptance();
-    }
-    out = protocol::escrow_terms_from_wire(w.asReader(), std::string_view(t.getCurrency().cStr(), t.getCurrency().size()),
-                                           t.getArbiterKey());
-  })) {
-    return Fail(protocol::error_from_exception(*e, "escrow terms"));
-  }
-  return out;
 }
 
 }  // namespace
@@ -181,7 +158,7 @@ Result<void> CoreImpl::settle(Deal& d) {
   PACTUM_TRY(d.settlement_digest, protocol::settlement_digest(result));
   d.invoiced_total_minor = result.total_minor;
   if (t.hasEscrow()) {
-    PACTUM_TRY(escrow::EscrowTerms et, escrow_terms(t, result));
+    PACTUM_TRY(escrow::EscrowTerms et, ledger::escrow_terms_for(t, result));
     escrow::ContractId cid{};
     std::copy_n(d.contract_id.begin(), cid.size(), cid.begin());
     PACTUM_TRY(escrow::Escrow e, escrow::Escrow::open(cid, std::move(et), &crypto::sha256));
