@@ -5,9 +5,15 @@
 // Databases (docs/ledger.md):
 //   entries:     be64(index)                    -> entry bytes        (MDB_APPEND)
 //   nodes:       be64(last leaf) || u8(level)    -> 32-byte node hash  (MDB_APPEND)
-//   ids:         32-byte id                      -> be64(index)
+//   ids:         32-byte id                      -> be64(index)   (entries [0, ids_indexed))
 //   checkpoints: be64(tree size)                 -> signed note text
 //   meta:        "verifier_key"                  -> verifier key text
+//                "ids_indexed"                   -> be64(entries whose ids are in `ids`)
+//
+// The ids of the newest entries (the tail) live in memory and, durably, in
+// their entries; every kIdTailEntriesMax entries they are merged into `ids`
+// in key order, so appends never insert random keys into a large B-tree.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -47,7 +53,7 @@ Result<void> Ledger::Impl::load() {
     PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->entries));
     PACTUM_TRY(auto last, cur.get(MDB_LAST));
     committed_ = Tip{};
-    if (!last) return Ok();
+    if (!last) return load_tail(txn);
     if (last.key.size() != 8) return Fail(Errc::kLedgerCorrupt, "entry key is not 8 bytes");
     committed_.size = from_be64(last.key) + 1;
     committed_.last_leaf = leaf_hash(last.value);
@@ -60,8 +66,87 @@ Result<void> Ledger::Impl::load() {
       offset += width;
     }
     size_.store(committed_.size);
-    return Ok();
+    return load_tail(txn);
   });
+}
+
+// Rebuilds the id tail from the entries past ids_indexed (absent: a ledger
+// written before the tail existed, whose every id is in the ids database).
+Result<void> Ledger::Impl::load_tail(MDB_txn* txn) {
+  PACTUM_TRY(auto meta, lmdb::get(txn, store_->meta, as_bytes(kIdsIndexedMeta)));
+  ids_indexed_ = committed_.size;
+  ids_indexed_stored_ = meta.has_value();
+  if (meta) {
+    if (meta->size() != 8) return Fail(Errc::kLedgerCorrupt, "ids_indexed is not 8 bytes");
+    ids_indexed_ = from_be64(*meta);
+  }
+  if (ids_indexed_ > committed_.size)
+    return Fail(Errc::kLedgerCorrupt, "ids_indexed " + std::to_string(ids_indexed_) + " above ledger size " +
+                                          std::to_string(committed_.size));
+  tail_.clear();
+  PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->entries));
+  PACTUM_TRY(auto kv, cur.get(MDB_SET_RANGE, be64(ids_indexed_)));
+  for (std::uint64_t i = ids_indexed_; i < committed_.size; ++i) {
+    if (!kv || kv.key.size() != 8 || from_be64(kv.key) != i)
+      return Fail(Errc::kLedgerCorrupt, "entry " + std::to_string(i) + " is missing");
+    PACTUM_TRY(Entry e, decode_entry(kv.value));
+    if (!tail_.emplace(e.id, i).second)
+      return Fail(Errc::kLedgerCorrupt, "entry " + std::to_string(i) + " repeats the id of entry " +
+                                            std::to_string(tail_.at(e.id)));
+    PACTUM_TRY(kv, cur.get(MDB_NEXT));
+  }
+  return Ok();
+}
+
+// Records ids_indexed once, so that from now on the tail is well defined on disk.
+Result<void> Ledger::Impl::store_ids_indexed() {
+  if (ids_indexed_stored_) return Ok();
+  PACTUM_CHECK(store_->write([&](MDB_txn* txn) {
+    return lmdb::put(txn, store_->meta, as_bytes(kIdsIndexedMeta), be64(ids_indexed_), 0);
+  }));
+  ids_indexed_stored_ = true;
+  return Ok();
+}
+
+std::optional<std::uint64_t> Ledger::Impl::tail_find(const Id& id) const {
+  std::shared_lock lock(tail_mu_);
+  auto it = tail_.find(id);
+  if (it == tail_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::optional<std::uint64_t>> Ledger::Impl::lookup_id(MDB_txn* txn, const Id& id) {
+  if (auto it = batch_ids_.find(id); it != batch_ids_.end()) return std::optional<std::uint64_t>(it->second);
+  // The writer is the tail's only mutator: reading it here needs no lock.
+  if (auto it = tail_.find(id); it != tail_.end()) return std::optional<std::uint64_t>(it->second);
+  PACTUM_TRY(auto v, lmdb::get(txn, store_->ids, id));
+  if (!v) return std::optional<std::uint64_t>();
+  if (v->size() != 8) return Fail(Errc::kLedgerCorrupt, "id index value is not 8 bytes");
+  return std::optional<std::uint64_t>(from_be64(*v));
+}
+
+// Moves the tail into the ids database: its ids sorted, so the B-tree is
+// walked once in key order and each of its pages is dirtied at most once,
+// with ids_indexed in the same transaction. A failure leaves the tail in
+// memory (its ids stay exact) and the next batch tries again.
+Result<void> Ledger::Impl::merge_tail() {
+  std::vector<std::pair<Id, std::uint64_t>> sorted(tail_.begin(), tail_.end());
+  std::sort(sorted.begin(), sorted.end());
+  const std::uint64_t upto = committed_.size;
+  PACTUM_ASSERT(upto - ids_indexed_ == sorted.size());
+  PACTUM_CHECK(store_->write([&](MDB_txn* txn) -> Result<void> {
+    PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->ids));
+    for (const auto& [id, index] : sorted) {
+      PACTUM_TRY(auto existing, cur.insert(id, be64(index)));
+      if (existing)
+        return Fail(Errc::kLedgerCorrupt, "id of entry " + std::to_string(index) + " is already indexed");
+    }
+    return lmdb::put(txn, store_->meta, as_bytes(kIdsIndexedMeta), be64(upto), 0);
+  }));
+  std::unique_lock lock(tail_mu_);
+  tail_.clear();
+  ids_indexed_ = upto;
+  return Ok();
 }
 
 // Appends one new leaf through the batch's cursors, advancing `tip`. Every
@@ -88,28 +173,27 @@ Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRe
   return Ok();
 }
 
-// Writes one batch: for each entry, the id goes in first (MDB_NOOVERWRITE):
-// if it is already there, from an earlier commit or earlier in this batch,
-// LMDB hands back the stored index and nothing else is written. One B-tree
-// search per id, no separate lookup and no in-memory set of the batch's ids.
+// Writes one batch: an entry whose id is already present (earlier in this
+// batch, in the tail, or in the ids database: one hash probe each and one
+// read-only B-tree search) gets the stored index and writes nothing. New ids
+// are only remembered (batch_ids_); no index page is written per entry.
 Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                                        std::vector<std::vector<AppendResult>>& results) {
   tip = committed_;  // A retry after map growth starts again from the committed tip.
+  batch_ids_.clear();
   results.assign(batch.size(), {});
   PACTUM_TRY(auto entries, lmdb::Cursor::open(txn, store_->entries));
   PACTUM_TRY(auto nodes, lmdb::Cursor::open(txn, store_->nodes));
-  PACTUM_TRY(auto ids, lmdb::Cursor::open(txn, store_->ids));
-  WriteCursors c{entries, nodes, ids};
+  WriteCursors c{entries, nodes};
   for (std::size_t i = 0; i < batch.size(); ++i) {
     results[i].reserve(batch[i]->entries.size());
     for (const AppendRequest& req : batch[i]->entries) {
-      const auto key = be64(tip.size);
-      PACTUM_TRY(auto existing, c.ids.insert(req.id, key));
+      PACTUM_TRY(auto existing, lookup_id(txn, req.id));
       if (existing) {
-        if (existing->size() != 8) return Fail(Errc::kLedgerCorrupt, "id index value is not 8 bytes");
-        results[i].push_back({from_be64(*existing), true});
+        results[i].push_back({*existing, true});
         continue;
       }
+      batch_ids_.emplace(req.id, tip.size);
       results[i].push_back({tip.size, false});
       PACTUM_CHECK(write_entry(c, tip, req));
     }
@@ -122,13 +206,20 @@ void Ledger::Impl::commit_batch(std::vector<Request*>& batch) {
   std::vector<std::vector<AppendResult>> results;
   Result<void> r = store_->write([&](MDB_txn* txn) { return write_batch(txn, batch, tip, results); });
   if (r) {
+    {
+      std::unique_lock lock(tail_mu_);  // Before size_: find_id sees every id of the published size.
+      tail_.insert(batch_ids_.begin(), batch_ids_.end());
+    }
     committed_ = tip;
     size_.store(tip.size);
   }
+  batch_ids_.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (r) batch[i]->done.set_value(std::move(results[i]));
     else batch[i]->done.set_value(Fail(r.error()));
   }
+  // After the callers heard: the merge's commit delays the next batch, not this one.
+  if (r && tail_.size() >= options_.id_tail_entries) (void)merge_tail();
 }
 
 void Ledger::Impl::run_writer() {
@@ -188,6 +279,8 @@ Result<std::vector<AppendResult>> Ledger::Impl::submit(std::vector<AppendRequest
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, Options options) {
   if (options.batch_wait > kBatchWaitMax) return Fail(Errc::kInvalidArgument, "batch_wait over kBatchWaitMax");
+  if (options.id_tail_entries < 1 || options.id_tail_entries > kIdTailEntriesMax)
+    return Fail(Errc::kInvalidArgument, "id_tail_entries outside 1..kIdTailEntriesMax");
   if (!options.clock_ms) {
     options.clock_ms = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -200,6 +293,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, Options opt
                                        options.fault_hook));
   impl->options_ = std::move(options);
   PACTUM_CHECK(impl->load());
+  PACTUM_CHECK(impl->store_ids_indexed());
+  if (impl->tail_.size() >= impl->options_.id_tail_entries) PACTUM_CHECK(impl->merge_tail());
   Impl* raw = impl.get();
   impl->writer_ = std::thread([raw] { raw->run_writer(); });
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));

@@ -176,6 +176,10 @@ struct Options {
   std::chrono::microseconds batch_wait{0};          // Wait for more appends; <= kBatchWaitMax.
   std::function<std::int64_t()> clock_ms;           // Entry timestamps; default: system clock.
   FaultHook fault_hook;                             // Tests only; empty in production.
+  // Ids kept in the in-memory tail before a merge into the ids database,
+  // 1..kIdTailEntriesMax. Tests lower it to exercise merges; it changes no
+  // result and no byte of any entry.
+  std::size_t id_tail_entries = kIdTailEntriesMax;
 };
 
 struct AppendRequest {
@@ -214,6 +218,7 @@ class Ledger {
   std::uint64_t size() const;  // Entries durably committed.
   Result<Bytes> entry_bytes(std::uint64_t index);  // kNotFound past the end.
   Result<Entry> entry(std::uint64_t index);
+  // Index of the committed entry holding `id`, if any (exact: full 32-byte id).
   Result<std::optional<std::uint64_t>> find_id(const Id& id);
 
   Result<Hash> root(std::uint64_t size);

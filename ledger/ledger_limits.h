@@ -35,6 +35,14 @@ inline constexpr std::size_t kMapBytesMax = std::size_t{1} << 40;
 // Map growth attempts for one batch before giving up (each at least doubles the map).
 inline constexpr int kMapGrowAttemptsMax = 24;
 
+// Ids of the newest entries kept only in memory (and durably inside their
+// entries) before they are merged, sorted, into the ids database in one
+// transaction: a random-key B-tree insert per append dirties about one page
+// per entry, a sorted merge of this many ids dirties each index page at most
+// once. Bounds the memory of the tail (about 80 bytes per id: 5 MiB) and the
+// entries scanned at open to rebuild it.
+inline constexpr std::size_t kIdTailEntriesMax = 65536;
+
 // Named LMDB databases in one environment (entries, nodes, checkpoints, ids,
 // meta) plus room for the node's in-flight negotiations and later additions.
 inline constexpr unsigned kMaxNamedDatabases = 16;

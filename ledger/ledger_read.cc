@@ -47,7 +47,11 @@ Result<Entry> Ledger::entry(std::uint64_t index) {
   return e;
 }
 
+// The tail first, then a read transaction begun after that probe: a merge
+// commits the ids database before it empties the tail, so an id moving from
+// one to the other is seen in at least one of them.
 Result<std::optional<std::uint64_t>> Ledger::find_id(const Id& id) {
+  if (auto in_tail = impl_->tail_find(id)) return in_tail;
   std::optional<std::uint64_t> out;
   PACTUM_CHECK(impl_->store_->read([&](MDB_txn* txn) -> Result<void> {
     PACTUM_TRY(auto v, lmdb::get(txn, impl_->store_->ids, id));

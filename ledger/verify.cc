@@ -1,7 +1,9 @@
 // Full verification of a ledger directory: every entry (decoding, index, leaf
 // hash against the stored leaf node, id index, payload signatures through the
-// EntryCheck callback) in parallel; then the hash chain, every stored Merkle
-// node against a recomputation, and every checkpoint's root and signature.
+// EntryCheck callback) in parallel; then the hash chain, that ids are unique
+// (the ids database holds exactly the indexed entries; the tail's ids are
+// distinct and not indexed), every stored Merkle node against a
+// recomputation, and every checkpoint's root and signature.
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -46,6 +48,8 @@ struct Scan {
   std::atomic<std::uint64_t>* done = nullptr;
   std::atomic<std::uint64_t>* checked = nullptr;
   std::uint64_t total = 0;
+  std::uint64_t ids_indexed = 0;           // Entries [0, ids_indexed) are in the ids database.
+  std::vector<Id>* tail_ids = nullptr;     // tail_ids[i - ids_indexed]: ids of the rest.
   FirstFailure* failures = nullptr;
 };
 
@@ -62,8 +66,13 @@ Result<void> check_entry(const Scan& s, MDB_txn* txn, std::uint64_t i, ByteSpan 
   PACTUM_TRY(Hash stored_leaf, nodes.node(0, i));
   if (stored_leaf != leaf) return Fail(Errc::kLedgerCorrupt, "bytes do not match the stored leaf hash");
   PACTUM_TRY(auto id_index, lmdb::get(txn, s.store->ids, entry->id));
-  if (!id_index || id_index->size() != 8 || from_be64(*id_index) != i)
-    return Fail(Errc::kLedgerCorrupt, "id index does not point at this entry");
+  if (i < s.ids_indexed) {
+    if (!id_index || id_index->size() != 8 || from_be64(*id_index) != i)
+      return Fail(Errc::kLedgerCorrupt, "id index does not point at this entry");
+  } else {
+    if (id_index) return Fail(Errc::kLedgerCorrupt, "id of this tail entry is in the id index");
+    (*s.tail_ids)[i - s.ids_indexed] = entry->id;
+  }
   if (s.opt->entry_check) {
     auto r = s.opt->entry_check(*entry);
     if (!r) return Fail(r.error());
@@ -134,6 +143,41 @@ Result<void> check_nodes(lmdb::Store& store, MemoryTree& tree, std::uint64_t n,
   return Ok();
 }
 
+// Reads ids_indexed (absent: a ledger from before the id tail, all indexed)
+// and the number of records in the ids database.
+Result<void> read_id_layout(lmdb::Store& store, std::uint64_t n, std::uint64_t& indexed,
+                            std::uint64_t& records) {
+  return store.read([&](MDB_txn* txn) -> Result<void> {
+    PACTUM_TRY(auto meta, lmdb::get(txn, store.meta, as_bytes(kIdsIndexedMeta)));
+    indexed = n;
+    if (meta && meta->size() != 8) return Fail(Errc::kLedgerCorrupt, "ids_indexed is not 8 bytes");
+    if (meta) indexed = from_be64(*meta);
+    MDB_stat st{};
+    int rc = mdb_stat(txn, store.ids, &st);
+    if (rc != 0) return Fail(lmdb::db_error(rc, "mdb_stat ids"));
+    records = st.ms_entries;
+    return Ok();
+  });
+}
+
+// Ids are unique: every indexed entry's id points at it (checked per entry)
+// and the ids database holds nothing else; the tail's ids are distinct.
+void check_ids(const std::vector<Id>& tail_ids, std::uint64_t indexed, std::uint64_t records,
+               std::uint64_t n, FirstFailure& failures) {
+  if (records != indexed)
+    failures.offer(n, Error{Errc::kLedgerCorrupt, "id index holds " + std::to_string(records) +
+                                                      " ids, " + std::to_string(indexed) + " expected"});
+  std::vector<std::pair<Id, std::uint64_t>> sorted;
+  sorted.reserve(tail_ids.size());
+  for (std::size_t k = 0; k < tail_ids.size(); ++k) sorted.emplace_back(tail_ids[k], indexed + k);
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t k = 1; k < sorted.size(); ++k) {
+    if (sorted[k].first == sorted[k - 1].first)
+      failures.offer(sorted[k].second, Error{Errc::kLedgerCorrupt, "repeats the id of entry " +
+                                                                       std::to_string(sorted[k - 1].second)});
+  }
+}
+
 // Checks every stored checkpoint; the first failure, if any.
 Result<void> check_checkpoints(lmdb::Store& store, const VerifyOptions& opt, MemoryTree& tree,
                                VerifyReport& report) {
@@ -183,12 +227,21 @@ Result<VerifyReport> verify_ledger(const std::string& dir, const VerifyOptions& 
     return Ok();
   }));
   if (n > kTreeSizeMax) return Fail(Errc::kLedgerCorrupt, "last entry index is absurd");
+  std::uint64_t ids_indexed = 0, id_records = 0;
+  PACTUM_CHECK(read_id_layout(*store, n, ids_indexed, id_records));
   VerifyReport report;
   report.entries = n;
-  std::vector<Hash> leaves(n), prevs(n);
-  std::atomic<std::uint64_t> done{0}, checked{0};
+  if (ids_indexed > n) {
+    report.ok = false;
+    report.failure = Error{Errc::kLedgerCorrupt, "ids_indexed " + std::to_string(ids_indexed) +
+                                                     " above the ledger size"};
+    return report;
+  }
   FirstFailure failures;
-  Scan scan{store.get(), &opt, &leaves, &prevs, &done, &checked, n, &failures};
+  std::vector<Hash> leaves(n), prevs(n);
+  std::vector<Id> tail_ids(n - ids_indexed);
+  std::atomic<std::uint64_t> done{0}, checked{0};
+  Scan scan{store.get(), &opt, &leaves, &prevs, &done, &checked, n, ids_indexed, &tail_ids, &failures};
   {
     std::vector<std::jthread> pool;
     std::uint64_t chunk = (n + threads - 1) / threads;
@@ -209,6 +262,7 @@ Result<VerifyReport> verify_ledger(const std::string& dir, const VerifyOptions& 
       break;
     }
   }
+  if (failures.get().index == UINT64_MAX) check_ids(tail_ids, ids_indexed, id_records, n, failures);
   MemoryTree tree;
   if (failures.get().index == UINT64_MAX) {
     for (const Hash& h : leaves) tree.append(h);

@@ -77,6 +77,7 @@ TEST(LedgerCrash, KilledAppendersLoseNothingAcknowledged) {
   testing::TempDir dir;
   std::mt19937 rng(20261123);
   std::map<std::uint64_t, std::string> acked;
+  std::map<std::string, std::uint64_t> acked_index;  // Re-appended payloads must get their first index.
   std::size_t total_acks = 0;
   for (int run = 0; run < kKills; ++run) {
     int ms = std::uniform_int_distribution<int>(60, 400)(rng);
@@ -91,6 +92,8 @@ TEST(LedgerCrash, KilledAppendersLoseNothingAcknowledged) {
       std::string payload = line.substr(sp + 1);
       auto [it, fresh] = acked.emplace(index, payload);
       ASSERT_EQ(it->second, payload) << "index " << index << " acknowledged for two payloads";
+      auto [at, first] = acked_index.emplace(payload, index);
+      ASSERT_EQ(at->second, index) << payload << " acknowledged at two indexes";
       if (payload == "anchor") {
         ASSERT_EQ(index, 0u);
       }

@@ -25,6 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kEntries = 200;
 constexpr int kFlips = 40;
+// Ids merged into the ids database every 64 entries: 192 indexed, 8 in the tail.
+constexpr std::size_t kIdTail = 64;
 constexpr auto kCopyAll = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
 
 struct Proc {
@@ -57,7 +59,9 @@ class TamperTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(crypto::init());
-    auto ledger = std::move(*Ledger::open(dir_.str(), testing::test_options()));
+    Options o = testing::test_options();
+    o.id_tail_entries = kIdTail;
+    auto ledger = std::move(*Ledger::open(dir_.str(), o));
     for (int i = 0; i < kEntries; ++i) {
       std::string payload = std::to_string(i) + std::string(300, 'x');
       ASSERT_TRUE(ledger->append(testing::request(payload.substr(0, 300))));
@@ -83,9 +87,17 @@ TEST_F(TamperTest, UntouchedLedgerVerifiesAndMdbStatReadsIt) {
   EXPECT_EQ(stat.status, 0) << stat.out;
   for (const char* db : {"Status of entries", "Status of nodes", "Status of ids", "Status of checkpoints"})
     EXPECT_NE(stat.out.find(db), std::string::npos) << db << "\n" << stat.out;
-  // entries and ids hold one record per entry; nodes 2n - popcount(n).
+  // entries holds one record per entry, ids one per merged id (192), nodes 2n - popcount(n).
   EXPECT_NE(stat.out.find("Entries: 200"), std::string::npos) << stat.out;
+  EXPECT_NE(stat.out.find("Entries: 192"), std::string::npos) << stat.out;
   EXPECT_NE(stat.out.find("Entries: 397"), std::string::npos) << stat.out;
+  // mdb_dump reads the ids database and the meta record ids_indexed = be64(192).
+  if (!fs::exists("/usr/bin/mdb_dump")) GTEST_SKIP() << "mdb_dump (lmdb-utils) not installed";
+  Proc meta = run("/usr/bin/mdb_dump -s meta " + dir_.str());
+  EXPECT_EQ(meta.status, 0) << meta.out;
+  EXPECT_NE(meta.out.find(" 6964735f696e6465786564\n 00000000000000c0\n"), std::string::npos) << meta.out;
+  Proc ids = run("/usr/bin/mdb_dump -s ids " + dir_.str());
+  EXPECT_EQ(ids.status, 0) << ids.out;
 }
 
 TEST_F(TamperTest, RandomBitFlipsInStoredEntriesAreDetectedAtTheirIndex) {
