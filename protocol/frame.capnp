@@ -27,6 +27,10 @@ struct Frame {
     # Cumulative acknowledgement of the receiver's inbound stream.
     close @4 :Close;
     # Last frame before an orderly close.
+    refuse @5 :Refuse;
+    # The receiver did not hand one delivered payload to its node core and
+    # says why (a typed answer, not a silent drop). The payload's sequence
+    # number is acknowledged like any other: a refusal is final.
   }
 }
 
@@ -67,5 +71,15 @@ struct Close {
   reason @0 :UInt8;
   # node/net transport.h CloseReason value.
   detail @1 :Text;
+  # One line for logs; at most 256 bytes.
+}
+
+struct Refuse {
+  seq @0 :UInt64;
+  # Sequence number (in the refusing side's inbound window of our stream) of
+  # the refused Deliver.
+  reason @1 :UInt8;
+  # node/net transport.h PayloadRefusal value.
+  detail @2 :Text;
   # One line for logs; at most 256 bytes.
 }

@@ -280,6 +280,29 @@ std::vector<NegotiationView> CoreImpl::negotiations() const {
   return out;
 }
 
+std::size_t CoreImpl::open_negotiations(const OrgKey& peer, const Digest& negotiation_id) const {
+  auto it = maybe_open_.find(peer);
+  if (it == maybe_open_.end()) return 0;
+  std::size_t n = 0;
+  for (auto id = it->second.begin(); id != it->second.end();) {
+    const protocol::Negotiation* neg = engine_.find(*id);
+    if (neg == nullptr) {  // Our escalated opening offer: the engine holds it once approved.
+      ++id;
+      continue;
+    }
+    const bool open = neg->state == protocol::NegState::kProposed ||
+                      neg->state == protocol::NegState::kCountered ||
+                      neg->state == protocol::NegState::kEscalated;
+    if (!open) {
+      id = it->second.erase(id);  // Ended or accepted: it never reopens.
+      continue;
+    }
+    if (*id != negotiation_id) ++n;
+    ++id;
+  }
+  return n;
+}
+
 std::vector<ContractView> CoreImpl::contracts() const {
   std::vector<ContractView> out;
   for (const auto& [id, d] : deals_) {

@@ -191,6 +191,20 @@ class NodeCore {
   virtual std::vector<NegotiationView> negotiations() const = 0;
   virtual std::vector<ContractView> contracts() const = 0;
   virtual CoreStats stats() const = 0;
+
+  // Negotiations with `peer` that are open (PROPOSED, COUNTERED or
+  // ESCALATED), not counting `negotiation_id` itself: what the transport's
+  // per-peer limit checks before it hands a peer's Propose for that
+  // negotiation to handle(). This default counts negotiations(); the core
+  // answers in time proportional to that peer's open negotiations.
+  virtual std::size_t open_negotiations(const OrgKey& peer, const crypto::Digest& negotiation_id) const {
+    std::size_t n = 0;
+    for (const NegotiationView& v : negotiations()) {
+      const bool open = v.state == "PROPOSED" || v.state == "COUNTERED" || v.state == "ESCALATED";
+      if (open && v.id != negotiation_id && (v.buyer_org == peer || v.seller_org == peer)) ++n;
+    }
+    return n;
+  }
 };
 
 }  // namespace pactum::node

@@ -108,6 +108,7 @@ class CoreImpl final : public NodeCore {
   std::vector<NegotiationView> negotiations() const override;
   std::vector<ContractView> contracts() const override;
   CoreStats stats() const override { return stats_; }
+  std::size_t open_negotiations(const OrgKey& peer, const Digest& negotiation_id) const override;
 
  private:
   // core.cc: plumbing.
@@ -199,6 +200,10 @@ class CoreImpl final : public NodeCore {
   std::map<Digest, Deal> deals_;
   std::map<Digest, Digest> by_contract_;          // Contract id -> negotiation id.
   std::map<OrgKey, PeerState> peers_;
+  // Per partner, the negotiations that were open when last looked at: a
+  // superset of the open ones, pruned by open_negotiations() (hence mutable),
+  // so the per-peer limit costs what that peer holds open, not every deal.
+  mutable std::map<OrgKey, std::set<Digest>> maybe_open_;
   std::map<std::uint64_t, PendingAppend> pending_;
   std::map<Digest, std::deque<Bytes>> early_escrow_;  // By contract id, before the deal exists here.
   std::string our_note_;                            // Our latest signed checkpoint.

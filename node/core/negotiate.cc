@@ -31,6 +31,7 @@ Deal& CoreImpl::record_message(const protocol::NegMessage& m, const Bytes& store
   if (d.messages.empty() && d.escalated.empty()) {
     d.id = m.negotiation_id;
     d.peer = ours ? m.counterparty_org : m.sender_org;
+    maybe_open_[d.peer].insert(d.id);
   }
   d.messages.push_back(stored);
   d.ours.push_back(ours);
@@ -81,6 +82,7 @@ void CoreImpl::agent_negotiation(std::uint64_t request_id, const Bytes& envelope
     if (deal.messages.empty()) {
       deal.id = m.negotiation_id;
       deal.peer = m.counterparty_org;
+      maybe_open_[deal.peer].insert(deal.id);
     }
     deal.escalated = stored;
     if (offers_terms(m.kind)) {

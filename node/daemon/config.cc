@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "node/daemon/daemon_limits.h"
+#include "node/net/transport.h"
 
 namespace pactum::node::daemon {
 namespace {
@@ -22,7 +23,8 @@ const std::set<std::string, std::less<>> kKeysKeys = {"node_key", "passphrase", 
 const std::set<std::string, std::less<>> kListenKeys = {"peer", "api", "metrics"};
 const std::set<std::string, std::less<>> kPartnerKeys = {"name", "org_root", "address"};
 const std::set<std::string, std::less<>> kLimitKeys = {"api_body_bytes", "api_connections",
-                                                       "sse_subscribers", "tick_ms"};
+                                                       "sse_subscribers", "tick_ms",
+                                                       "open_negotiations_per_peer"};
 
 tl::unexpected<Error> bad(std::string_view key, const std::string& what) {
   return Fail(Errc::kBadConfig, std::string(key) + ": " + what);
@@ -222,6 +224,10 @@ Result<void> parse_limits(const toml::table& root, DaemonConfig& c) {
   c.limits.api_connections = static_cast<std::size_t>(conns);
   c.limits.sse_subscribers = static_cast<std::size_t>(subs);
   c.limits.tick_ms = static_cast<std::uint32_t>(tick);
+  PACTUM_TRY(std::int64_t open, get_int(*t, "limits", "open_negotiations_per_peer", 1,
+                                        net::kOpenNegotiationsPerPeerMax,
+                                        net::kOpenNegotiationsPerPeerDefault));
+  c.limits.open_negotiations_per_peer = static_cast<std::uint32_t>(open);
   return Ok();
 }
 

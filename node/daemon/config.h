@@ -49,6 +49,7 @@ struct DaemonLimits {
   std::size_t api_connections = 0;
   std::size_t sse_subscribers = 0;
   std::uint32_t tick_ms = 0;
+  std::uint32_t open_negotiations_per_peer = 0;  // Default net::kOpenNegotiationsPerPeerDefault.
 };
 
 struct DaemonConfig {

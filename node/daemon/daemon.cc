@@ -128,6 +128,7 @@ Result<void> Daemon::start_io() {
     tc.peers.push_back(net::PeerConfig{p.name, p.address.host, p.address.port, p.org_root});
   }
   tc.data_dir = config_.data_dir;
+  tc.limits.open_negotiations_max = config_.limits.open_negotiations_per_peer;
   net::Handlers h;
   h.on_message = [this](const OrgKey& from, Bytes payload) { feed(PeerMessage{from, std::move(payload)}); };
   h.on_peer_checkpoint = [this](const OrgKey& peer, Bytes cp) {
@@ -155,6 +156,16 @@ Result<void> Daemon::start_io() {
     log_event(info, "peer_closed", {{"peer", peer == OrgKey{} ? std::string() : crypto::key_id(peer)},
                                     {"reason", std::string(net::close_reason_name(reason))},
                                     {"detail", detail}});
+  };
+  // The per-peer limit on open negotiations counts what the core holds.
+  h.open_negotiations = [this](const OrgKey& peer, const crypto::Digest& id) {
+    return core_->open_negotiations(peer, id);
+  };
+  h.on_refused = [](const OrgKey& peer, std::uint64_t seq, const Bytes&, net::PayloadRefusal reason,
+                    const std::string& detail) {
+    log_event(warn, "peer_refused_payload", {{"peer", crypto::key_id(peer)}, {"seq", seq},
+                                             {"reason", std::string(net::payload_refusal_name(reason))},
+                                             {"detail", detail}});
   };
   auto t = net::Transport::start(io_, std::move(tc), std::move(h));
   if (!t) return Fail(t.error().code, "listen.peer: transport: " + t.error().detail);

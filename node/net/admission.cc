@@ -74,4 +74,15 @@ Result<void> check_own_certificate(ByteSpan envelope, const crypto::PublicKey& n
   return Ok();
 }
 
+std::optional<crypto::Digest> proposed_negotiation(ByteSpan payload) {
+  auto env = protocol::decode<wire::Envelope>(payload);
+  if (!env) return std::nullopt;
+  auto p = env->root().getBody().getPayload();
+  if (!p.isPropose()) return std::nullopt;
+  auto id = p.getPropose().getContext().getNegotiationId();
+  crypto::Digest out{};
+  std::copy_n(id.begin(), std::min<std::size_t>(id.size(), out.size()), out.begin());
+  return out;
+}
+
 }  // namespace pactum::node::net

@@ -9,6 +9,7 @@
 //      (and its tlsCertificateDer, when present, carries that key too).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <tl/expected.hpp>
 #include <vector>
@@ -39,5 +40,12 @@ tl::expected<Admitted, Refusal> admit_peer(ByteSpan node_certificate_envelope,
 Result<void> check_own_certificate(ByteSpan node_certificate_envelope,
                                    const crypto::PublicKey& node_key, const OrgKey& org_root,
                                    std::int64_t now_ms);
+
+// The negotiation id (16 wire bytes, zero-padded to a Digest, as the node
+// core keys negotiations) when `payload` decodes canonically as an Envelope
+// carrying a Propose; std::nullopt for anything else, garbage included
+// (the core refuses garbage). Signatures are not checked here: that is the
+// core's job, and a refusal on the limit needs none. Pure.
+std::optional<crypto::Digest> proposed_negotiation(ByteSpan payload);
 
 }  // namespace pactum::node::net

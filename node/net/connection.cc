@@ -176,6 +176,11 @@ bool Connection::handle_frame(ByteSpan body) {
     case Frame::ACK:
       owner_->on_ack(*this, f.getAck().getStreamId(), f.getAck().getSeq());
       return !closed_;
+    case Frame::REFUSE: {
+      auto r = f.getRefuse();
+      owner_->on_refuse(*this, r.getSeq(), r.getReason(), std::string(r.getDetail().cStr()));
+      return !closed_;
+    }
     case Frame::CLOSE: {
       auto c = f.getClose();
       close(CloseReason::kShutdown, "peer closed (reason " + std::to_string(c.getReason()) +

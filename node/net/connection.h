@@ -49,6 +49,9 @@ class ConnectionOwner {
   virtual void on_established(const std::shared_ptr<Connection>& conn) = 0;
   virtual void on_deliver(Connection& conn, std::uint64_t seq, capnp::Data::Reader payload) = 0;
   virtual void on_ack(Connection& conn, std::uint64_t stream_id, std::uint64_t seq) = 0;
+  // The peer refused our payload `seq` (a Refuse frame).
+  virtual void on_refuse(Connection& conn, std::uint64_t seq, std::uint8_t reason,
+                         std::string detail) = 0;
   // After the frames of one read have been handled (group the dedupe commit and the ack).
   virtual void on_read_batch_end(Connection& conn) = 0;
   // The write window has room again.

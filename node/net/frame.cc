@@ -88,18 +88,35 @@ Result<Bytes> encode_ack(std::uint64_t stream_id, std::uint64_t seq) {
   });
 }
 
-Result<Bytes> encode_close(CloseReason reason, std::string_view detail) {
+namespace {
+// Text must be valid UTF-8 for readers that check; our details are ASCII,
+// and anything else is replaced rather than sent.
+std::string detail_text(std::string_view detail) {
   if (detail.size() > kCloseDetailBytesMax) detail = detail.substr(0, kCloseDetailBytesMax);
-  // Text must be valid UTF-8 for readers that check; our details are ASCII,
-  // and anything else is replaced rather than sent.
   std::string text(detail);
   for (char& c : text) {
     if (static_cast<unsigned char>(c) >= 0x80 || c == '\0') c = '?';
   }
+  return text;
+}
+}  // namespace
+
+Result<Bytes> encode_close(CloseReason reason, std::string_view detail) {
+  const std::string text = detail_text(detail);
   return build([&](Frame::Builder f) {
     auto c = f.initClose();
     c.setReason(static_cast<std::uint8_t>(reason));
     c.setDetail(text);
+  });
+}
+
+Result<Bytes> encode_refuse(std::uint64_t seq, PayloadRefusal reason, std::string_view detail) {
+  const std::string text = detail_text(detail);
+  return build([&](Frame::Builder f) {
+    auto r = f.initRefuse();
+    r.setSeq(seq);
+    r.setReason(static_cast<std::uint8_t>(reason));
+    r.setDetail(text);
   });
 }
 

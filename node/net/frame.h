@@ -33,6 +33,8 @@ Result<Bytes> encode_heartbeat(std::int64_t sent_ms);
 Result<Bytes> encode_deliver(std::uint64_t seq, ByteSpan payload);
 Result<Bytes> encode_ack(std::uint64_t stream_id, std::uint64_t seq);
 Result<Bytes> encode_close(CloseReason reason, std::string_view detail);
+// Detail is cut to kCloseDetailBytesMax and non-ASCII bytes become '?', as for Close.
+Result<Bytes> encode_refuse(std::uint64_t seq, PayloadRefusal reason, std::string_view detail);
 
 // Decodes one frame body (without its length prefix). Errors as
 // protocol::decode(): kMessageTooLarge, kMalformedMessage, kNonCanonical.

@@ -45,6 +45,14 @@ std::string_view close_reason_name(CloseReason reason) {
   return "unknown";
 }
 
+std::string_view payload_refusal_name(PayloadRefusal reason) {
+  switch (reason) {
+    case PayloadRefusal::kUnknown: return "unknown";
+    case PayloadRefusal::kOpenNegotiationsLimit: return "open_negotiations_limit";
+  }
+  return "unknown";
+}
+
 TransportCore::TransportCore(asio::io_context& io, TransportConfig config, Handlers handlers)
     : io_(io),
       config_(std::move(config)),
@@ -79,6 +87,10 @@ Result<void> TransportCore::check_config() const {
   }
   if (l.frames_per_second == 0 || l.frames_burst == 0) {
     return Fail(Errc::kBadConfig, "frames_per_second and frames_burst must be positive");
+  }
+  if (l.open_negotiations_max > kOpenNegotiationsPerPeerMax) {
+    return Fail(Errc::kBadConfig, "open_negotiations_max " + std::to_string(l.open_negotiations_max) +
+                                      " is above " + std::to_string(kOpenNegotiationsPerPeerMax));
   }
   if (l.backoff_min.count() <= 0 || l.backoff_max < l.backoff_min ||
       l.heartbeat_interval.count() <= 0 || l.idle_timeout <= l.heartbeat_interval ||

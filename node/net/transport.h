@@ -30,9 +30,17 @@
 //     one peer are delivered in send() order.
 //   - Per-peer limits: queued (unacknowledged) bytes per peer (send() fails
 //     with kPeerOverloaded beyond it), an inbound frames-per-second token
-//     bucket (exceeding it closes the connection), handshake and read
-//     timeouts. Writes are asynchronous, so a peer that stops reading stalls
-//     only its own connection.
+//     bucket (exceeding it closes the connection), open negotiations (see
+//     below), handshake and read timeouts. Writes are asynchronous, so a
+//     peer that stops reading stalls only its own connection.
+//   - Open negotiations per peer: when Handlers::open_negotiations is set,
+//     the transport peeks at each inbound payload's kind (the only thing it
+//     reads inside a payload). A Propose from a peer that already holds
+//     limits.open_negotiations_max open negotiations with us (the node
+//     core's count) is not handed to on_message: it is acknowledged and
+//     answered with a Refuse frame (PayloadRefusal::kOpenNegotiationsLimit),
+//     which the peer's transport reports to its on_refused handler. Other
+//     payloads of that peer, and every other peer, flow on.
 //
 // Lifetime: destroy the Transport before its io_context.
 // Thread-safety: none. A Transport lives on one io_context run by one thread;
@@ -89,6 +97,23 @@ enum class CloseReason : std::uint8_t {
 };
 std::string_view close_reason_name(CloseReason reason);
 
+// Why a delivered payload was not handed to the receiving node core. Sent
+// in Refuse frames: values are on the wire, never renumber.
+enum class PayloadRefusal : std::uint8_t {
+  kUnknown = 0,                 // A value this build does not know (from a newer peer).
+  kOpenNegotiationsLimit = 1,   // A Propose from a peer at open_negotiations_max.
+};
+std::string_view payload_refusal_name(PayloadRefusal reason);
+
+// Open negotiations one peer may hold with us before its Proposes are
+// refused: the federation test runs 200 concurrent negotiations with one
+// partner, and each open negotiation costs the core a few KiB of state and
+// a ledger entry per message, so 1000 bounds a hostile peer to a few MiB.
+inline constexpr std::uint32_t kOpenNegotiationsPerPeerDefault = 1000;
+// Largest configurable value: the negotiation engine's own total bound
+// (protocol/negotiation_limits.h kOpenNegotiationsMax).
+inline constexpr std::uint32_t kOpenNegotiationsPerPeerMax = 1'000'000;
+
 struct PeerConfig {
   std::string name;        // For logs.
   std::string host;        // Empty: never dialed (the peer dials us).
@@ -101,6 +126,8 @@ struct TransportLimits {
   std::size_t queued_bytes_max = std::size_t{16} << 20;   // Unacked payload bytes per peer.
   std::uint32_t frames_per_second = 2000;                 // Inbound token bucket refill.
   std::uint32_t frames_burst = 4000;                      // Inbound token bucket size.
+  // Open negotiations per peer (Handlers::open_negotiations); 0: no limit.
+  std::uint32_t open_negotiations_max = kOpenNegotiationsPerPeerDefault;
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds idle_timeout{5000};           // No bytes read: close.
   std::chrono::milliseconds handshake_timeout{5000};      // Connect + TLS + Hello.
@@ -135,6 +162,16 @@ struct Handlers {
   // accepted connection closed before its Hello was admitted).
   std::function<void(const OrgKey& peer, CloseReason reason, const std::string& detail)>
       on_closed;
+  // The node core's count of open negotiations with `peer`, not counting
+  // `negotiation_id` itself (a Propose re-sent for a negotiation already open
+  // is never refused). Empty: no limit on open negotiations.
+  std::function<std::size_t(const OrgKey& peer, const crypto::Digest& negotiation_id)>
+      open_negotiations;
+  // The peer refused our payload number `seq` (a Refuse frame). `payload` is
+  // its bytes when still queued here (normally; empty if already acknowledged).
+  std::function<void(const OrgKey& peer, std::uint64_t seq, const Bytes& payload,
+                     PayloadRefusal reason, const std::string& detail)>
+      on_refused;
 };
 
 struct PeerStats {
@@ -147,6 +184,8 @@ struct PeerStats {
   std::uint64_t delivered = 0;       // Payloads handed to on_message.
   std::uint64_t duplicates = 0;      // Deliver frames dropped by dedupe.
   std::uint64_t connects = 0;        // Admitted connections.
+  std::uint64_t refused_in = 0;      // Its payloads we refused (Refuse frames sent).
+  std::uint64_t refused_out = 0;     // Our payloads it refused (Refuse frames received).
 };
 
 struct TransportStats {

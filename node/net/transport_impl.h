@@ -58,6 +58,8 @@ class TransportCore : public ConnectionOwner,
   void on_established(const std::shared_ptr<Connection>& conn) override;
   void on_deliver(Connection& conn, std::uint64_t seq, capnp::Data::Reader payload) override;
   void on_ack(Connection& conn, std::uint64_t stream_id, std::uint64_t seq) override;
+  void on_refuse(Connection& conn, std::uint64_t seq, std::uint8_t reason,
+                 std::string detail) override;
   void on_read_batch_end(Connection& conn) override;
   void on_writable(Connection& conn) override;
   void on_closed(Connection& conn, CloseReason reason, const std::string& detail) override;
@@ -77,6 +79,9 @@ class TransportCore : public ConnectionOwner,
   std::int64_t now_ms() const;
   Peer* peer_of(const Connection& conn);
   std::optional<std::size_t> find_peer(const OrgKey& key) const;
+  // Whether the per-peer limit on open negotiations refuses this payload;
+  // if so, answers the peer with a Refuse frame for `seq`.
+  bool refuse_payload(Peer& peer, Connection& conn, std::uint64_t seq, ByteSpan payload);
 
   asio::io_context& io_;
   TransportConfig config_;

@@ -108,8 +108,51 @@ void TransportCore::on_deliver(Connection& conn, std::uint64_t seq, capnp::Data:
   }
   p->mark.seq = seq;
   p->mark_dirty = true;
+  // A refused payload is final: its seq is marked and acknowledged like any other.
+  if (refuse_payload(*p, conn, seq, ByteSpan(payload.begin(), payload.size()))) return;
   ++p->stats.delivered;
   if (handlers_.on_message) handlers_.on_message(p->config.org_root, Bytes(payload.begin(), payload.end()));
+}
+
+bool TransportCore::refuse_payload(Peer& p, Connection& conn, std::uint64_t seq, ByteSpan payload) {
+  const std::uint32_t limit = config_.limits.open_negotiations_max;
+  if (!handlers_.open_negotiations || limit == 0) return false;
+  const std::optional<crypto::Digest> id = proposed_negotiation(payload);
+  if (!id) return false;
+  const std::size_t open = handlers_.open_negotiations(p.config.org_root, *id);
+  if (open < limit) return false;
+  const std::string detail = std::to_string(open) + " open negotiations with us, limit " +
+                             std::to_string(limit) + "; finish or withdraw one first";
+  spdlog::warn("transport: refused a propose from {} (seq {}): {}: {}", p.config.name, seq,
+               payload_refusal_name(PayloadRefusal::kOpenNegotiationsLimit), detail);
+  ++p.stats.refused_in;
+  Result<Bytes> frame = encode_refuse(seq, PayloadRefusal::kOpenNegotiationsLimit, detail);
+  PACTUM_ASSERT(frame.has_value());  // A few fixed-size fields and a short text.
+  conn.enqueue(*frame);
+  return true;
+}
+
+void TransportCore::on_refuse(Connection& conn, std::uint64_t seq, std::uint8_t reason,
+                              std::string detail) {
+  Peer* p = peer_of(conn);
+  if (p == nullptr || stopped_) return;
+  ++p->stats.frames_in;
+  ++p->stats.refused_out;
+  if (detail.size() > kCloseDetailBytesMax) detail.resize(kCloseDetailBytesMax);
+  PayloadRefusal why = PayloadRefusal::kUnknown;
+  if (reason == static_cast<std::uint8_t>(PayloadRefusal::kOpenNegotiationsLimit)) {
+    why = PayloadRefusal::kOpenNegotiationsLimit;
+  }
+  spdlog::warn("transport: {} refused our payload seq {}: {} ({}): {}", p->config.name, seq,
+               payload_refusal_name(why), static_cast<int>(reason), detail);
+  Bytes payload;
+  for (const Outbox::Entry& e : p->pending) {
+    if (e.seq == seq) {
+      payload = e.payload;
+      break;
+    }
+  }
+  if (handlers_.on_refused) handlers_.on_refused(p->config.org_root, seq, payload, why, detail);
 }
 
 void TransportCore::on_read_batch_end(Connection& conn) {

@@ -57,6 +57,9 @@ void check_decoded(ByteSpan body) {
     case wire::frame::Frame::CLOSE:
       (void)r.getClose().getDetail().size();
       break;
+    case wire::frame::Frame::REFUSE:
+      (void)r.getRefuse().getDetail().size();
+      break;
   }
 }
 

@@ -45,6 +45,15 @@ std::optional<Bytes> reencode(wire::frame::Frame::Reader f) {
       }
       return *encode_close(static_cast<CloseReason>(c.getReason()), detail);
     }
+    case Frame::REFUSE: {
+      auto r = f.getRefuse();
+      std::string_view detail(r.getDetail().cStr(), r.getDetail().size());
+      if (detail.size() > kCloseDetailBytesMax) return std::nullopt;
+      for (char ch : detail) {
+        if (static_cast<unsigned char>(ch) >= 0x80 || ch == '\0') return std::nullopt;
+      }
+      return *encode_refuse(r.getSeq(), static_cast<PayloadRefusal>(r.getReason()), detail);
+    }
   }
   return std::nullopt;
 }

@@ -152,6 +152,13 @@ Result<void> Host::start() {
     states_.emplace_back(peer_key, state);
     cv_.notify_all();
   };
+  h.open_negotiations = open_negotiations;
+  h.on_refused = [this](const OrgKey& peer_key, std::uint64_t seq, const Bytes& payload,
+                        PayloadRefusal reason, const std::string& detail) {
+    std::lock_guard lock(mu_);
+    refused_.push_back(RefusedByPeer{peer_key, seq, payload, reason, detail});
+    cv_.notify_all();
+  };
   auto started = Transport::start(*io_, std::move(config), std::move(h));
   if (!started) return Fail(started.error());
   transport_ = std::move(*started);
@@ -230,6 +237,11 @@ std::size_t Host::count_from(const OrgKey& from) {
 std::vector<Closed> Host::closed() {
   std::lock_guard lock(mu_);
   return closed_;
+}
+
+std::vector<RefusedByPeer> Host::refused() {
+  std::lock_guard lock(mu_);
+  return refused_;
 }
 
 std::vector<PeerState> Host::states_of(const OrgKey& key) {

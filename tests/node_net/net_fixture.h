@@ -62,6 +62,13 @@ struct Received {
   OrgKey from{};
   Bytes payload;
 };
+struct RefusedByPeer {
+  OrgKey peer{};
+  std::uint64_t seq = 0;
+  Bytes payload;
+  PayloadRefusal reason = PayloadRefusal::kUnknown;
+  std::string detail;
+};
 struct Closed {
   OrgKey peer{};
   CloseReason reason = CloseReason::kNone;
@@ -93,6 +100,10 @@ class Host {
   std::vector<Received> received_from(const OrgKey& from);
   std::size_t count_from(const OrgKey& from);
   std::vector<Closed> closed();
+  std::vector<RefusedByPeer> refused();
+  // Set before start(): Handlers::open_negotiations (runs on the io thread).
+  std::function<std::size_t(const OrgKey& peer, const crypto::Digest& negotiation_id)>
+      open_negotiations;
   std::vector<PeerState> states_of(const OrgKey& peer);
 
  private:
@@ -111,6 +122,7 @@ class Host {
   std::condition_variable cv_;
   std::vector<Received> received_;
   std::vector<Closed> closed_;
+  std::vector<RefusedByPeer> refused_;
   std::vector<std::pair<OrgKey, PeerState>> states_;
 };
 
