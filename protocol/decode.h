@@ -17,7 +17,11 @@
 //   5. a typed walk reads every field known to T's schema (following only the
 //      active member of each union), so every pointer, list and text is
 //      checked against the schema here: after decode succeeds, reading any
-//      field of root() cannot throw.
+//      field of root() cannot throw. The walk runs from a SchemaPlan: T's
+//      schema compiled once into the pointer reads the walk must make, each
+//      made through the same Cap'n Proto layout calls the generated readers
+//      use (same checks, same traversal and nesting accounting), without
+//      the reflective schema lookups of capnp::DynamicStruct per field.
 //   6. the traversal budget is then lifted: the walk proved one full pass fits
 //      it and canonical form has no cycles, so reading the root any number of
 //      times can never exhaust a budget and throw later.
@@ -34,6 +38,7 @@
 #include <capnp/schema.h>
 
 #include <memory>
+#include <optional>
 
 #include "base/base.h"
 #include "protocol/canonical.h"
@@ -69,17 +74,58 @@ class DecodedMessage {
   ByteSpan bytes() const;
   // The root as an untyped struct; REQUIRES: the message was validated.
   capnp::AnyStruct::Reader root_struct() const;
+  // The canonical encoding of `part`, the struct one of `parent`'s pointer
+  // fields points to in this message, cut from the message instead of
+  // re-encoded: in canonical form such a struct's subtree is one contiguous
+  // pre-order run of words with self-relative pointers and sections already
+  // truncated, exactly what canonicalizing it alone lays out after its root
+  // pointer. nullopt (callers then re-encode) unless a struct pointer of
+  // `parent` inside this message targets `part` with its sizes, or when the
+  // struct is empty or would exceed kMaxMessageBytes. A list element is never
+  // cut: no struct pointer targets it, and its children lie elsewhere.
+  std::optional<Bytes> cut_canonical(capnp::AnyStruct::Reader parent,
+                                     capnp::AnyStruct::Reader part) const;
 
   struct Storage;  // Internal (decode.cc).
 
  private:
   explicit DecodedMessage(std::unique_ptr<Storage> storage);
   std::unique_ptr<Storage> storage_;
-  friend Result<DecodedMessage> decode_message(ByteSpan, Canonical, capnp::StructSchema,
-                                               const DecodeLimits&);
+  friend class SchemaPlan;
 };
 
-// Decodes and validates `bytes` against `schema` (steps 1-5 above).
+// A struct schema compiled into the checks of the typed walk (step 5): for
+// every struct and group, which pointer fields to read as what (text, data,
+// struct, list of what), which only when a union discriminant selects them.
+// Immutable once built, so one plan may serve any number of threads.
+class SchemaPlan {
+ public:
+  explicit SchemaPlan(capnp::StructSchema schema);
+  SchemaPlan(SchemaPlan&&) noexcept;
+  ~SchemaPlan();
+
+  // The plan of a generated root type T, compiled on first use and kept for
+  // the life of the process: a constant table derived from T's constant
+  // generated schema (C++ guarantees the one-time initialization is
+  // thread-safe), so hot decoders do not recompile it per message.
+  template <class T>
+  static const SchemaPlan& of() {
+    static const SchemaPlan plan(capnp::Schema::from<T>());
+    return plan;
+  }
+
+  // Decodes and validates `bytes` (steps 1-6 above) against this plan.
+  Result<DecodedMessage> decode(ByteSpan bytes, Canonical mode, const DecodeLimits& limits) const;
+
+  struct Tables;  // Internal (decode.cc).
+
+ private:
+  std::unique_ptr<const Tables> tables_;
+};
+
+// Decodes and validates `bytes` against `schema` (steps 1-6 above), compiling
+// the schema's plan for this one call (for tools that pick a schema at run
+// time; decode<T>() reuses T's plan).
 Result<DecodedMessage> decode_message(ByteSpan bytes, Canonical mode, capnp::StructSchema schema,
                                       const DecodeLimits& limits = {});
 
@@ -89,6 +135,17 @@ class Decoded {
  public:
   typename T::Reader root() const { return root_; }
   ByteSpan bytes() const { return message_.bytes(); }
+  const DecodedMessage& untyped() const { return message_; }
+  // canonical_bytes(part) for `part` = a struct field of `parent`, both read
+  // from this message: the same bytes and errors, cut from the message when
+  // it can be (DecodedMessage::cut_canonical): a copy, not a re-encoding.
+  template <class Parent, class Part>
+  Result<Bytes> canonical_part(Parent parent, Part part) const {
+    if (auto cut = message_.cut_canonical(capnp::AnyStruct::Reader(parent), capnp::AnyStruct::Reader(part))) {
+      return std::move(*cut);
+    }
+    return canonical_bytes(part);
+  }
 
  private:
   Decoded(DecodedMessage message, typename T::Reader root)
@@ -104,8 +161,7 @@ class Decoded {
 template <class T>
 Result<Decoded<T>> decode(ByteSpan bytes, Canonical mode = Canonical::kRequire,
                           const DecodeLimits& limits = {}) {
-  PACTUM_TRY(DecodedMessage message,
-             decode_message(bytes, mode, capnp::Schema::from<T>(), limits));
+  PACTUM_TRY(DecodedMessage message, SchemaPlan::of<T>().decode(bytes, mode, limits));
   // Validated already, so the typed view of the root cannot fail.
   typename T::Reader root = message.root_struct().template as<T>();
   return Decoded<T>(std::move(message), root);

@@ -79,9 +79,12 @@ Result<const Mandate*> read_context(wire::NegotiationContext::Reader c, NegMessa
 
 // Fills the fields of an offer-carrying message from its terms.
 template <class Reader>
-Result<void> read_offer(Reader r, NegMessage& m) {
+Result<void> read_offer(Reader r, NegMessage& m, const Decoded<wire::Envelope>& message) {
   auto terms = r.getTerms();
-  PACTUM_TRY(m.terms_hash, terms_hash(terms));
+  // terms_hash(terms), over the canonical bytes cut from the verified
+  // message rather than re-encoded (the same bytes: decode.h).
+  PACTUM_TRY(Bytes canonical, message.canonical_part(r, terms));
+  m.terms_hash = domain_hash(domains::kTermsHash, canonical);
   PACTUM_TRY(m.offer, offer_from_terms(terms));
   bool buyer = m.sender_role == Role::kBuyer;
   PACTUM_TRY(m.counterparty_org, read_key(buyer ? terms.getSeller().getOrgRootKey()
@@ -256,9 +259,9 @@ Result<NegInput> open_negotiation_message(ByteSpan wire_bytes, const Negotiation
   m.sender_role = md->role;
   m.sender_org = md->org_key;
   if (kind == Kind::PROPOSE) {
-    PACTUM_CHECK(read_offer(payload.getPropose(), m));
+    PACTUM_CHECK(read_offer(payload.getPropose(), m, env.message));
   } else if (kind == Kind::COUNTER) {
-    PACTUM_CHECK(read_offer(payload.getCounter(), m));
+    PACTUM_CHECK(read_offer(payload.getCounter(), m, env.message));
   } else {
     if (kind == Kind::ACCEPT) {
       PACTUM_TRY(m.terms_hash, read_hash(payload.getAccept().getTermsHash(), "termsHash"));

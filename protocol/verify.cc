@@ -31,8 +31,10 @@ bool contains(const std::vector<crypto::PublicKey>& keys, const crypto::PublicKe
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-Result<EnvelopeInfo> verify_unguarded(wire::Envelope::Reader envelope,
-                                      const VerifyOptions& options) {
+// `decoded`, when set, is the message `envelope` is the root of: the body's
+// canonical bytes are then cut from it instead of re-encoded (decode.h).
+Result<EnvelopeInfo> verify_unguarded(wire::Envelope::Reader envelope, const VerifyOptions& options,
+                                      const Decoded<wire::Envelope>* decoded) {
   auto body = envelope.getBody();
   if (body.getVersion() != wire::PROTOCOL_VERSION) {
     return Fail(Errc::kUnknownVersion, "protocol version " + std::to_string(body.getVersion()));
@@ -81,7 +83,8 @@ Result<EnvelopeInfo> verify_unguarded(wire::Envelope::Reader envelope,
   // One canonicalization serves every signature and the message hash.
   auto domain = signing_domain(info.kind);
   PACTUM_ASSERT(domain.has_value());
-  PACTUM_TRY(Bytes signed_bytes, canonical_bytes(body));
+  PACTUM_TRY(Bytes signed_bytes,
+             decoded != nullptr ? decoded->canonical_part(envelope, body) : canonical_bytes(body));
   for (std::size_t i = 0; i < info.signers.size(); ++i) {
     auto ok = crypto::verify(info.signers[i], *domain, signed_bytes, values[i]);
     if (!ok) {
@@ -94,23 +97,28 @@ Result<EnvelopeInfo> verify_unguarded(wire::Envelope::Reader envelope,
   return info;
 }
 
-}  // namespace
-
-Result<EnvelopeInfo> verify_envelope(wire::Envelope::Reader envelope,
-                                     const VerifyOptions& options) {
-  // A validated message cannot make the reads throw; the guard keeps that a
-  // checked claim even for a reader from somewhere else.
+// A validated message cannot make the reads throw; the guard keeps that a
+// checked claim even for a reader from somewhere else.
+Result<EnvelopeInfo> verify_guarded(wire::Envelope::Reader envelope, const VerifyOptions& options,
+                                    const Decoded<wire::Envelope>* decoded) {
   Result<EnvelopeInfo> out = Fail(Errc::kInternal, "unset");
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { out = verify_unguarded(envelope, options); })) {
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { out = verify_unguarded(envelope, options, decoded); })) {
     return Fail(error_from_exception(*e, "verify"));
   }
   return out;
 }
 
+}  // namespace
+
+Result<EnvelopeInfo> verify_envelope(wire::Envelope::Reader envelope,
+                                     const VerifyOptions& options) {
+  return verify_guarded(envelope, options, nullptr);
+}
+
 Result<OpenedEnvelope> open_envelope(ByteSpan wire_bytes, const VerifyOptions& options) {
   PACTUM_TRY(Decoded<wire::Envelope> message,
              decode<wire::Envelope>(wire_bytes, Canonical::kRequire));
-  PACTUM_TRY(EnvelopeInfo info, verify_envelope(message.root(), options));
+  PACTUM_TRY(EnvelopeInfo info, verify_guarded(message.root(), options, &message));
   return OpenedEnvelope{std::move(message), std::move(info)};
 }
 
