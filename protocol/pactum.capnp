@@ -480,6 +480,13 @@ struct Checkpoint {
   note @0 :Text;
   # The complete signed note: checkpoint body, blank line, signature lines.
   cosignatures @1 :List(Cosignature);
+  consistencyFromSize @2 :UInt64;
+  # Added for witnessing (docs/node.md): the tree size the consistency proof
+  # starts from, i.e. the size of the sender's checkpoint that the receiving
+  # witness cosigned last; 0 with an empty proof when there is none.
+  consistencyProof @3 :List(Data);
+  # RFC 9162 section 2.1.4 consistency proof (32-byte hashes, in the RFC's
+  # order) from consistencyFromSize to the size of `note`.
 }
 
 struct EquivocationProof {

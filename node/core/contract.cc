@@ -182,13 +182,16 @@ void CoreImpl::make_settlement_receipt(Deal& d) {
   if (!sealed) return alarm("receipt-failed", d.peer, sealed.error().to_string());
   d.our_settlement_receipt = *sealed;
   notice("settled", d.id, "invoiced total " + std::to_string(d.invoiced_total_minor));
-  send(d.peer, *sealed);
   // Our own fresh signature needs no verification: decode for the hash only.
   auto decoded = protocol::decode<wire::Envelope>(*sealed);
   PACTUM_ASSERT(decoded.has_value());  // We just encoded it.
   auto hash = protocol::message_hash(decoded->root().getBody());
   PACTUM_ASSERT(hash.has_value());
-  append(entry_kind(ledger::EntryKind::kSettlementReceipt), *hash, std::move(*sealed), {});
+  // The partner gets the receipt once it is durable here.
+  PendingAppend p;
+  p.deal = d.id;
+  p.relay.push_back(*sealed);
+  append(entry_kind(ledger::EntryKind::kSettlementReceipt), *hash, std::move(*sealed), std::move(p));
   compare_settlement(d, true);
 }
 
@@ -234,14 +237,16 @@ bool CoreImpl::peer_anchor_receipt(const OrgKey& from, const Bytes& envelope, co
     ++stats_.verification_failures;
     return false;
   }
-  witness_note(from, env.info.sender, note);
+  witness_note(from, env.info.sender, note, std::nullopt);
   if (!d->peer_anchor_receipt.empty()) {
     resend_receipts(*d);
     return false;
   }
   d->peer_anchor_receipt = envelope;
   notice("peer-anchored", d->id, "peer ledger index " + std::to_string(r.getLedgerIndex()));
-  append(entry_kind(ledger::EntryKind::kGeneric), env.info.message_hash, envelope, {});
+  PendingAppend p;
+  p.deal = d->id;  // After the anchor it is evidence for, in the deal's order.
+  append(entry_kind(ledger::EntryKind::kGeneric), env.info.message_hash, envelope, std::move(p));
   return false;
 }
 
@@ -265,7 +270,9 @@ bool CoreImpl::peer_settlement_receipt(const OrgKey& from, const Bytes& envelope
   d->peer_settlement_receipt = envelope;
   d->peer_settlement_digest = *digest;
   d->peer_escrow_digest = *escrow_digest;
-  append(entry_kind(ledger::EntryKind::kSettlementReceipt), env.info.message_hash, envelope, {});
+  PendingAppend p;
+  p.deal = d->id;
+  append(entry_kind(ledger::EntryKind::kSettlementReceipt), env.info.message_hash, envelope, std::move(p));
   compare_settlement(*d, true);
   return false;
 }

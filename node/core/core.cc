@@ -26,6 +26,7 @@ CoreImpl::CoreImpl(const CoreConfig& config, protocol::Policy policy)
       node_key_(config.node_key),
       node_certificate_(config.node_certificate),
       nonces_(config.nonces),
+      proofs_(config.proofs),
       engine_(config.org_root, std::move(policy)) {
   for (const Partner& p : config.partners) peers_[p.org_root].name = p.name;
 }
@@ -91,9 +92,47 @@ void CoreImpl::send(const OrgKey& to, Bytes envelope) {
 std::uint64_t CoreImpl::append(std::uint16_t kind, const Digest& id, Bytes payload, PendingAppend after) {
   const std::uint64_t append_id = next_append_id_++;
   after.request = AppendToLedger{append_id, id, kind, std::move(payload)};
-  emit(after.request);
-  pending_.emplace(append_id, std::move(after));
+  const Digest deal = after.deal;
+  PendingAppend& p = pending_.emplace(append_id, std::move(after)).first->second;
+  if (deal == Digest{}) {
+    issue(p);  // Not part of a deal: nothing must precede it.
+    return append_id;
+  }
+  std::deque<std::uint64_t>& chain = chains_[deal];
+  chain.push_back(append_id);
+  if (chain.size() == 1) issue(p);  // Otherwise it waits until its predecessor is durable.
   return append_id;
+}
+
+void CoreImpl::issue(PendingAppend& p) {
+  PACTUM_ASSERT(!p.issued && p.retry_at_ms == 0);
+  ++p.attempts;
+  p.issued = true;
+  emit(p.request);
+}
+
+void CoreImpl::append_failed(std::uint64_t append_id, PendingAppend& p, const std::string& error) {
+  p.issued = false;
+  const int doublings = std::min(p.attempts - 1, 20);
+  p.retry_at_ms = now_ms_ + std::min(kAppendRetryMaxMs, kAppendRetryBaseMs << doublings);
+  ++failed_waiting_;
+  if (p.attempts == kAppendAttemptsAlarm) {
+    alarm("ledger-failure", {}, "append " + std::to_string(append_id) + " (entry kind " +
+                                    std::to_string(p.request.kind) + ") failed " + std::to_string(p.attempts) +
+                                    " times, retrying every " + std::to_string(kAppendRetryMaxMs) +
+                                    " ms at most: " + error);
+  }
+}
+
+void CoreImpl::retry_due_appends() {
+  if (failed_waiting_ == 0) return;
+  for (auto& [append_id, p] : pending_) {
+    if (p.issued || p.retry_at_ms == 0 || p.retry_at_ms > now_ms_) continue;
+    PACTUM_ASSERT(failed_waiting_ > 0);
+    --failed_waiting_;
+    p.retry_at_ms = 0;
+    issue(p);
+  }
 }
 
 Result<Bytes> CoreImpl::seal(protocol::EnvelopeBuilder& b) {
@@ -105,6 +144,7 @@ Result<Bytes> CoreImpl::seal(protocol::EnvelopeBuilder& b) {
 
 void CoreImpl::on_event(const Tick& e) {
   now_ms_ = std::max(now_ms_, e.now_ms);
+  retry_due_appends();
   expire_due();
   for (auto& [org, peer] : peers_) {
     if (!peer.held.empty()) retry_held(org);
@@ -113,44 +153,50 @@ void CoreImpl::on_event(const Tick& e) {
 
 void CoreImpl::on_event(const AppendDone& e) {
   auto it = pending_.find(e.append_id);
-  if (it == pending_.end()) return;  // Not ours, or answered already: idempotent.
+  // Not ours, answered already, or an answer to no attempt of ours: ignored.
+  if (it == pending_.end() || !it->second.issued) return;
+  if (!e.ok) return append_failed(e.append_id, it->second, e.error);
   PendingAppend p = std::move(it->second);
   pending_.erase(it);
-  if (!e.ok) {
-    if (p.attempts < kAppendAttemptsMax) {
-      ++p.attempts;
-      emit(p.request);
-      pending_.emplace(e.append_id, std::move(p));
-      return;
-    }
-    alarm("ledger-failure", {}, "append " + std::to_string(e.append_id) + " failed " +
-                                    std::to_string(p.attempts) + " times: " + e.error);
-    if (p.request_id) reply(*p.request_id, Error{Errc::kLedgerDb, e.error}, p.deal);
-    for (std::uint64_t r : p.retries) reply(r, Error{Errc::kLedgerDb, e.error}, p.deal);
-    return;
+  const Digest deal = p.deal;
+  if (deal != Digest{}) {
+    auto c = chains_.find(deal);
+    PACTUM_ASSERT(c != chains_.end() && !c->second.empty() && c->second.front() == e.append_id);
+    c->second.pop_front();
+    if (c->second.empty()) chains_.erase(c);
   }
+  append_durable(p, e);
+  // The deal's next entry may go to the ledger now that this one is durable.
+  if (auto c = chains_.find(deal); deal != Digest{} && c != chains_.end()) {
+    PendingAppend& next = pending_.at(c->second.front());
+    if (!next.issued && next.retry_at_ms == 0) issue(next);
+  }
+}
+
+void CoreImpl::append_durable(PendingAppend& p, const AppendDone& e) {
   auto d = deals_.find(p.deal);
   switch (p.after) {
     case AfterAppend::kNothing:
-      return;
+      break;
     case AfterAppend::kAnchor:
       if (d != deals_.end()) anchored(d->second, e.index, e.entry_hash);
-      return;
+      break;
     case AfterAppend::kNegotiation:
     case AfterAppend::kEscrow:
       if (p.request_id) reply_ok(*p.request_id, p.reply_detail, p.deal, p.reply_code);
       for (std::uint64_t r : p.retries) reply_ok(r, "duplicate", p.deal, p.reply_code);
-      if (d != deals_.end()) {
-        for (Bytes& b : p.relay) send(d->second.peer, std::move(b));
-      } else {
-        // Not about one deal (a revocation): every partner learns of it.
-        for (const Bytes& b : p.relay) {
-          for (const auto& [org, peer] : peers_) send(org, b);
-        }
-      }
-      if (!p.notice.empty()) notice(p.notice, p.deal, p.reply_detail);
-      return;
+      break;
   }
+  // Relays go out only now: a partner never holds what we could still lose.
+  if (d != deals_.end()) {
+    for (Bytes& b : p.relay) send(d->second.peer, std::move(b));
+  } else {
+    // Not about one deal (a revocation): every partner learns of it.
+    for (const Bytes& b : p.relay) {
+      for (const auto& [org, peer] : peers_) send(org, b);
+    }
+  }
+  if (!p.notice.empty()) notice(p.notice, p.deal, p.reply_detail);
 }
 
 void CoreImpl::on_event(const AgentSubmit& e) {

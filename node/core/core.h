@@ -28,6 +28,12 @@
 // the AppendDone for it arrives ok; nothing is acknowledged before it is
 // durable. Ledger entry kinds, payloads and ids: docs/node.md.
 //
+// Witnessing (docs/node.md): each Checkpoint we send a partner carries an
+// RFC 9162 consistency proof (from LedgerProofs) from the size of ours it
+// cosigned last; a partner's checkpoint is cosigned only if it is larger than
+// the last one we cosigned for its key and its proof verifies against that
+// one (the first one seen is trusted on first use).
+//
 // Errors: handle() never throws and never fails as a whole; a bad input
 // yields an AgentReply with ok = false (agents) or a refusal counted in
 // stats (peers) and changes no state. Thread-compatible: one thread drives a
@@ -35,6 +41,7 @@
 // node/core/testing/testing.h (node_core_testing_dep).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -57,6 +64,33 @@ class NonceSource {
   virtual crypto::Nonce next() = 0;
 };
 
+// Reads consistency proofs of our own ledger's Merkle tree: the only ledger
+// read the core makes, to prove to each partner that our new checkpoint
+// extends the one it cosigned last. Called from handle(); must be cheap (a
+// proof is O(log n) node reads). Implemented by the adapter over
+// ledger::Ledger::prove_consistency, by the harness over its fake ledger.
+class LedgerProofs {
+ public:
+  virtual ~LedgerProofs() = default;
+  // The RFC 9162 consistency proof from `from_size` to `to_size`, REQUIRES
+  // 0 < from_size <= to_size <= our durable size. Errors: kOutOfRange for
+  // sizes outside that, the ledger's errors otherwise.
+  virtual Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) = 0;
+};
+
+// Why a partner's checkpoint was not cosigned (C2SP tlog-witness rules). Each
+// refusal stores nothing (no note, no cosigned size) and is counted in
+// CoreStats::cosign_refusals[reason].
+enum class CosignRefusal : std::uint8_t {
+  kNotLarger = 0,        // Not larger than the checkpoint of that key we cosigned last.
+  kNoProof = 1,          // We cosigned an earlier one; no consistency proof came with this one.
+  kWrongFromSize = 2,    // The proof starts from another size than the one we cosigned.
+  kInconsistent = 3,     // The proof does not verify: not an extension of what we cosigned
+                         // (also an Alarm "checkpoint-inconsistent").
+};
+inline constexpr std::size_t kCosignRefusalKinds = 4;
+std::string_view cosign_refusal_name(CosignRefusal r);
+
 struct Partner {
   std::string name;          // For logs and metrics.
   OrgKey org_root{};
@@ -70,6 +104,9 @@ struct CoreConfig {
   Bytes policy_toml;                        // Our guardrail policy (protocol/policy.h).
   std::vector<Partner> partners;
   NonceSource* nonces = nullptr;            // Borrowed; must outlive the core.
+  // Borrowed; optional. Without it our checkpoints carry no consistency proof,
+  // so partners cosign only the first one they see from us.
+  LedgerProofs* proofs = nullptr;
 };
 
 // ---- events ----
@@ -167,6 +204,8 @@ struct CoreStats {
   std::uint64_t peer_messages_in = 0, peer_messages_out = 0;
   std::uint64_t verification_failures = 0, refusals = 0;
   std::uint64_t contracts = 0, alarms = 0;
+  std::uint64_t checkpoints_cosigned = 0;   // Partner checkpoints we cosigned.
+  std::array<std::uint64_t, kCosignRefusalKinds> cosign_refusals{};  // By CosignRefusal.
 };
 
 class NodeCore {

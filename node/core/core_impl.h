@@ -60,6 +60,20 @@ struct Deal {
   std::uint64_t answered_epoch = 0;   // Last connect epoch we re-sent receipts in answer.
 };
 
+// A partner checkpoint we cosigned: the next one must extend it.
+struct CosignedCheckpoint {
+  std::uint64_t size = 0;
+  Digest root{};
+  std::string note;                    // The signed note, for re-sending our cosignature.
+  std::string text;                    // Its checkpoint body (what a cosignature signs).
+};
+
+// A consistency proof that came with a partner's checkpoint.
+struct ProofIn {
+  std::uint64_t from_size = 0;
+  std::vector<Digest> path;
+};
+
 // What is known about one partner organization.
 struct PeerState {
   std::string name;
@@ -73,9 +87,12 @@ struct PeerState {
   // Per node key: checkpoint notes by tree size (equivocation checks), the
   // largest size we cosigned, and sizes already reported as equivocation.
   std::map<PublicKey, std::map<std::uint64_t, std::string>> notes;
-  std::map<PublicKey, std::uint64_t> cosigned_size;
+  std::map<PublicKey, CosignedCheckpoint> cosigned;  // The last one we cosigned, per node key.
   std::set<std::pair<PublicKey, std::uint64_t>> equivocations;
-  std::uint64_t our_size_cosigned = 0;  // Largest of our checkpoints the peer cosigned.
+  // The size of ours the peer cosigned last (by its cosignature time, then
+  // size): our next checkpoint's consistency proof starts there.
+  std::uint64_t our_size_cosigned = 0;
+  std::uint64_t our_cosigned_at_s = 0;
 };
 
 // What to do once an append is durable.
@@ -86,9 +103,17 @@ enum class AfterAppend : std::uint8_t {
   kEscrow = 3,        // Reply to the agent, relay, notify.
 };
 
+// One entry the core asked for and has not yet seen durable. Entries of one
+// deal form a chain: only its oldest is handed to the ledger, the next one
+// once that is durable, so the ledger never holds an entry (an anchor, a
+// later message) whose predecessor it may lack, and a crash cannot leave a
+// suffix of a deal without its prefix. A failed attempt is retried on a
+// later Tick (backoff), never given up while the core needs the entry.
 struct PendingAppend {
   AppendToLedger request;
-  int attempts = 1;
+  int attempts = 0;                          // Times handed to the ledger.
+  bool issued = false;                       // Handed to the ledger; its AppendDone is due.
+  std::int64_t retry_at_ms = 0;              // Failed: hand it over again at this time.
   AfterAppend after = AfterAppend::kNothing;
   Digest deal{};
   std::optional<std::uint64_t> request_id;   // The agent request to answer.
@@ -127,6 +152,10 @@ class CoreImpl final : public NodeCore {
   void notice(std::string type, const Digest& neg, std::string detail);
   void alarm(std::string type, const OrgKey& peer, std::string detail, Bytes evidence = {});
   std::uint64_t append(std::uint16_t kind, const Digest& id, Bytes payload, PendingAppend after);
+  void issue(PendingAppend& p);              // Hands an entry to the ledger (emits AppendToLedger).
+  void append_failed(std::uint64_t append_id, PendingAppend& p, const std::string& error);
+  void retry_due_appends();                  // On Tick: failed entries whose backoff ran out.
+  void append_durable(PendingAppend& p, const AppendDone& e);
   Result<Bytes> seal(protocol::EnvelopeBuilder& b);
   bool is_partner(const OrgKey& org) const { return peers_.count(org) != 0; }
   void send(const OrgKey& to, Bytes envelope);
@@ -167,8 +196,19 @@ class CoreImpl final : public NodeCore {
   // witness.cc: node certificates, checkpoints, cosignatures, equivocation.
   void peer_node_certificate(const OrgKey& from, const protocol::OpenedEnvelope& env);
   void peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelope& env);
-  void witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note);
-  Result<Bytes> checkpoint_envelope(const std::string& note, const std::vector<Bytes>& cosig);
+  // Checks a partner's signed note (signature, equivocation) and records it;
+  // cosigns it when `proof` (a Checkpoint message's) shows it extends the one
+  // we cosigned last. Without `proof` (anchor receipts, handshakes) it cosigns
+  // only a first checkpoint of that key.
+  void witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note,
+                    const std::optional<ProofIn>& proof);
+  // Ok when `cp` may be cosigned after `last`; else the typed refusal.
+  std::optional<CosignRefusal> cosign_refusal(const CosignedCheckpoint& last, const ledger::Checkpoint& cp,
+                                              const std::optional<ProofIn>& proof) const;
+  void cosign(const OrgKey& from, const std::string& note, const std::string& text);
+  Result<Bytes> checkpoint_envelope(const std::string& note, const std::vector<Bytes>& cosig,
+                                    const ProofIn& proof = {});
+  void send_checkpoint(const OrgKey& to);     // Ours, with a consistency proof for that peer.
   void broadcast_checkpoint();
   // Decides a node-signed peer message; true if it must wait (see PeerState::waiting).
   bool node_message(const OrgKey& from, const Bytes& envelope, protocol::PayloadKind kind);
@@ -193,6 +233,7 @@ class CoreImpl final : public NodeCore {
   const crypto::SecretKey* node_key_ = nullptr;
   Bytes node_certificate_;
   NonceSource* nonces_ = nullptr;
+  LedgerProofs* proofs_ = nullptr;
 
   // State.
   protocol::NegotiationEngine engine_;
@@ -205,6 +246,8 @@ class CoreImpl final : public NodeCore {
   // so the per-peer limit costs what that peer holds open, not every deal.
   mutable std::map<OrgKey, std::set<Digest>> maybe_open_;
   std::map<std::uint64_t, PendingAppend> pending_;
+  std::map<Digest, std::deque<std::uint64_t>> chains_;  // Deal -> its pending append ids, oldest first.
+  std::size_t failed_waiting_ = 0;                  // Entries of pending_ waiting for a retry.
   std::map<Digest, std::deque<Bytes>> early_escrow_;  // By contract id, before the deal exists here.
   std::string our_note_;                            // Our latest signed checkpoint.
   std::uint64_t our_size_ = 0;

@@ -22,9 +22,17 @@ inline constexpr std::size_t kNodeKeysPerPartnerMax = 16;
 // Checkpoints remembered per peer node key for equivocation checks; the
 // oldest sizes are forgotten first.
 inline constexpr std::size_t kCheckpointsPerKeyMax = 1024;
-// A failed ledger append is retried this often before the core raises an
-// alarm and gives the entry up (the ledger is then broken, not busy).
-inline constexpr int kAppendAttemptsMax = 3;
+// A failed ledger append is never given up while the core needs it: it is
+// retried on later Ticks, the wait doubling from the base to the cap (a full
+// disk is freed by an operator in seconds to minutes, not milliseconds).
+inline constexpr std::int64_t kAppendRetryBaseMs = 50;
+inline constexpr std::int64_t kAppendRetryMaxMs = 5'000;
+// After this many failed attempts of one entry the core raises one
+// ledger-failure alarm (an operator must look) and keeps retrying.
+inline constexpr int kAppendAttemptsAlarm = 3;
+// Hashes in a consistency proof we accept: RFC 9162 proofs between 64-bit
+// tree sizes have at most 2 * 64 of them.
+inline constexpr std::size_t kConsistencyProofHashesMax = 128;
 // Deals re-sent to one peer on one (re)connect; the rest follow on the next.
 inline constexpr std::size_t kCatchUpDealsMax = 10'000;
 
@@ -35,5 +43,6 @@ inline constexpr std::string_view kAnchorIdDomain = "pactum/v1/node/anchor-id";
 inline constexpr std::string_view kCosignatureHeader = "cosignature/v1\n";
 
 static_assert(kHeldEscrowEventsMax <= kHeldPeerMessagesMax);
+static_assert(0 < kAppendRetryBaseMs && kAppendRetryBaseMs <= kAppendRetryMaxMs);
 
 }  // namespace pactum::node

@@ -26,16 +26,13 @@ void CoreImpl::on_event(const PeerConnected& e) {
   ++peer.epoch;
   // Our certificate first: it lets the partner check everything our node signs.
   if (!node_certificate_.empty()) send(e.peer, node_certificate_);
-  if (!our_note_.empty()) {
-    auto env = checkpoint_envelope(our_note_, {});
-    if (env) send(e.peer, std::move(*env));
-  }
+  send_checkpoint(e.peer);
   if (!e.checkpoint.empty()) {
     std::string note(e.checkpoint.begin(), e.checkpoint.end());
     auto origin_end = note.find('\n');
     for (const PublicKey& key : peer.node_keys) {
       auto vk = ledger::make_verifier_key(note.substr(0, origin_end == std::string::npos ? 0 : origin_end), key);
-      if (vk && ledger::open_checkpoint(note, *vk)) witness_note(e.peer, key, note);
+      if (vk && ledger::open_checkpoint(note, *vk)) witness_note(e.peer, key, note, std::nullopt);
     }
   }
   catch_up(e.peer);

@@ -4,7 +4,7 @@
 // EquivocationProof kept as evidence.
 #include "node/core/core_impl.h"
 
-namespace pactum::node::detail {
+namespace pactum::node {
 namespace {
 
 std::string first_line(const std::string& note) {
@@ -18,6 +18,8 @@ std::string cosigned_message(std::uint64_t timestamp_s, const std::string& text)
 }
 
 }  // namespace
+
+namespace detail {
 
 Result<protocol::OpenedEnvelope> CoreImpl::open_from_node(const OrgKey& from, const Bytes& envelope,
                                                           protocol::PayloadKind kind) {
@@ -45,16 +47,45 @@ void CoreImpl::peer_node_certificate(const OrgKey& from, const protocol::OpenedE
   peer.node_keys.insert(*key);
 }
 
-void CoreImpl::broadcast_checkpoint() {
+}  // namespace detail
+
+std::string_view cosign_refusal_name(CosignRefusal r) {
+  switch (r) {
+    case CosignRefusal::kNotLarger: return "not_larger";
+    case CosignRefusal::kNoProof: return "no_proof";
+    case CosignRefusal::kWrongFromSize: return "wrong_from_size";
+    case CosignRefusal::kInconsistent: return "inconsistent";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+void CoreImpl::send_checkpoint(const OrgKey& to) {
   if (our_note_.empty()) return;
-  auto env = checkpoint_envelope(our_note_, {});
-  if (!env) return alarm("checkpoint-failed", {}, env.error().to_string());
+  // Prove that this checkpoint extends the one the peer cosigned last.
+  ProofIn proof;
+  const std::uint64_t from = peers_[to].our_size_cosigned;
+  if (proofs_ != nullptr && from > 0 && from < our_size_) {
+    auto path = proofs_->consistency_proof(from, our_size_);
+    if (path) proof = ProofIn{from, std::move(*path)};
+    // Without a proof the peer refuses to cosign and tells us its size: no harm.
+  } else if (from > 0 && from == our_size_) {
+    proof.from_size = from;  // Same size: the empty proof.
+  }
+  auto env = checkpoint_envelope(our_note_, {}, proof);
+  if (!env) return alarm("checkpoint-failed", to, env.error().to_string());
+  send(to, std::move(*env));
+}
+
+void CoreImpl::broadcast_checkpoint() {
   for (auto& [org, peer] : peers_) {
-    if (peer.seen) send(org, *env);
+    if (peer.seen) send_checkpoint(org);
   }
 }
 
-Result<Bytes> CoreImpl::checkpoint_envelope(const std::string& note, const std::vector<Bytes>& cosig) {
+Result<Bytes> CoreImpl::checkpoint_envelope(const std::string& note, const std::vector<Bytes>& cosig,
+                                            const ProofIn& proof) {
   // cosig: at most one, as [timestamp_s (8 bytes BE), signature (64 bytes)].
   protocol::EnvelopeBuilder b;
   auto c = b.payload().initCheckpoint();
@@ -67,13 +98,33 @@ Result<Bytes> CoreImpl::checkpoint_envelope(const std::string& note, const std::
     list[i].setTimestampS(from_be64(ByteSpan(cosig[i]).first(8)));
     list[i].setSignature(capnp::Data::Reader(cosig[i].data() + 8, crypto::kSignatureBytes));
   }
+  if (proof.from_size > 0) {
+    c.setConsistencyFromSize(proof.from_size);
+    auto path = c.initConsistencyProof(static_cast<unsigned>(proof.path.size()));
+    for (unsigned i = 0; i < path.size(); ++i) path.set(i, protocol::as_data(proof.path[i]));
+  }
   return seal(b);
 }
 
 void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelope& env) {
   auto c = env.body().getPayload().getCheckpoint();
   std::string note(c.getNote().cStr(), c.getNote().size());
-  if (c.getCosignatures().size() == 0) return witness_note(from, env.info.sender, note);
+  if (c.getCosignatures().size() == 0) {
+    std::optional<ProofIn> proof;
+    if (c.getConsistencyFromSize() > 0) {
+      if (c.getConsistencyProof().size() > kConsistencyProofHashesMax) return void(++stats_.verification_failures);
+      proof.emplace();
+      proof->from_size = c.getConsistencyFromSize();
+      for (auto h : c.getConsistencyProof()) {
+        auto hh = protocol::read_hash(h, "consistencyProof");
+        if (!hh) return void(++stats_.verification_failures);
+        proof->path.push_back(*hh);
+      }
+    } else if (c.getConsistencyProof().size() != 0) {
+      return void(++stats_.verification_failures);  // A proof from nowhere.
+    }
+    return witness_note(from, env.info.sender, note, proof.has_value() ? proof : std::optional<ProofIn>(ProofIn{}));
+  }
   // A cosignature of one of our checkpoints by the partner node that signed the envelope.
   auto ours = ledger::make_verifier_key(node_name_, node_key_->public_key());
   auto text = ours ? ledger::open_note(note, *ours) : Result<std::string>(Fail(ours.error()));
@@ -91,12 +142,35 @@ void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelop
       ++stats_.verification_failures;
       continue;
     }
+    // The witness's latest word wins (it may have restarted and forgotten
+    // larger sizes); an older cosignature that arrives late changes nothing.
     PeerState& peer = peers_[from];
-    peer.our_size_cosigned = std::max(peer.our_size_cosigned, cp->size);
+    const std::uint64_t ts = cs.getTimestampS();
+    if (ts > peer.our_cosigned_at_s || (ts == peer.our_cosigned_at_s && cp->size > peer.our_size_cosigned)) {
+      const bool moved = peer.our_size_cosigned != cp->size;
+      peer.our_cosigned_at_s = ts;
+      peer.our_size_cosigned = cp->size;
+      // It has not cosigned our latest (a race, or it told us where it
+      // stands): offer the latest again, proven from what it holds. Ends:
+      // each resend follows new information from the witness.
+      if (moved && cp->size < our_size_ && peer.seen) send_checkpoint(from);
+    }
   }
 }
 
-void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note) {
+std::optional<CosignRefusal> CoreImpl::cosign_refusal(const CosignedCheckpoint& last, const ledger::Checkpoint& cp,
+                                                      const std::optional<ProofIn>& proof) const {
+  if (last.size == 0) return std::nullopt;  // Trust on first use: nothing to be consistent with.
+  if (cp.size <= last.size) return CosignRefusal::kNotLarger;
+  if (!proof || proof->from_size == 0) return CosignRefusal::kNoProof;
+  if (proof->from_size != last.size) return CosignRefusal::kWrongFromSize;
+  ledger::ConsistencyProof p{proof->from_size, cp.size, proof->path};
+  if (!ledger::verify_consistency(p, last.root, cp.root)) return CosignRefusal::kInconsistent;
+  return std::nullopt;
+}
+
+void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note,
+                            const std::optional<ProofIn>& proof) {
   auto vk = ledger::make_verifier_key(first_line(note), node_key);
   auto text = vk ? ledger::open_note(note, *vk) : Result<std::string>(Fail(vk.error()));
   auto cp = text ? ledger::open_checkpoint(note, *vk) : Result<ledger::Checkpoint>(Fail(text.error()));
@@ -117,28 +191,53 @@ void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const
     p.setSignerKey(protocol::as_data(node_key));
     p.initFirst().setNote(it->second);
     p.initSecond().setNote(note);
-    auto proof = seal(b);
-    if (!proof) return alarm("equivocation", from, "size " + std::to_string(cp->size) + "; proof: " + proof.error().to_string());
-    auto opened = protocol::open_envelope(*proof);
+    auto evidence = seal(b);
+    if (!evidence) {
+      return alarm("equivocation", from, "size " + std::to_string(cp->size) + "; proof: " + evidence.error().to_string());
+    }
+    auto opened = protocol::open_envelope(*evidence);
     PACTUM_ASSERT(opened.has_value());
-    append(entry_kind(ledger::EntryKind::kGeneric), opened->info.message_hash, *proof, {});
+    append(entry_kind(ledger::EntryKind::kGeneric), opened->info.message_hash, *evidence, {});
     alarm("equivocation", from,
           "node " + crypto::key_id(node_key) + " signed two checkpoints of size " + std::to_string(cp->size) +
               ": roots " + to_hex(earlier->root) + " and " + to_hex(cp->root),
-          std::move(*proof));
+          std::move(*evidence));
     return;
+  }
+  CosignedCheckpoint& last = peer.cosigned[node_key];
+  const bool wants_cosignature = proof.has_value() || last.size == 0;
+  auto refusal = wants_cosignature ? cosign_refusal(last, *cp, proof) : std::optional(CosignRefusal::kNoProof);
+  if (refusal && proof.has_value()) {
+    ++stats_.cosign_refusals[static_cast<std::size_t>(*refusal)];
+    switch (*refusal) {
+      case CosignRefusal::kNotLarger:
+        break;
+      case CosignRefusal::kInconsistent:
+        alarm("checkpoint-inconsistent", from,
+              "node " + crypto::key_id(node_key) + " checkpoint of size " + std::to_string(cp->size) +
+                  " is not consistent with the one of size " + std::to_string(last.size) + " we cosigned");
+        break;
+      case CosignRefusal::kNoProof:
+      case CosignRefusal::kWrongFromSize:
+        // The sender does not know what we cosigned: tell it, by cosigning that again.
+        cosign(from, last.note, last.text);
+        break;
+    }
+    return;  // Refused: nothing of it is stored.
   }
   if (it == notes.end()) {
     notes.emplace(cp->size, note);
     while (notes.size() > kCheckpointsPerKeyMax) notes.erase(notes.begin());
   }
-  // Cosign each new, larger checkpoint once (consistency with the previous
-  // one is not proven on the wire yet; see docs/node.md).
-  std::uint64_t& cosigned = peer.cosigned_size[node_key];
-  if (cp->size <= cosigned) return;
-  cosigned = cp->size;
+  if (refusal) return;  // Recorded (for equivocation checks) but not a cosignature request.
+  last = CosignedCheckpoint{cp->size, cp->root, note, *text};
+  ++stats_.checkpoints_cosigned;
+  cosign(from, note, *text);
+}
+
+void CoreImpl::cosign(const OrgKey& from, const std::string& note, const std::string& text) {
   const std::uint64_t ts = static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms_, 0) / 1000);
-  crypto::Signature sig = node_key_->sign_raw(as_bytes(cosigned_message(ts, *text)));
+  crypto::Signature sig = node_key_->sign_raw(as_bytes(cosigned_message(ts, text)));
   const auto ts_bytes = be64(ts);
   Bytes cosig(ts_bytes.begin(), ts_bytes.end());
   pactum::append(cosig, sig);
@@ -146,4 +245,5 @@ void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const
   if (env) send(from, std::move(*env));
 }
 
-}  // namespace pactum::node::detail
+}  // namespace detail
+}  // namespace pactum::node

@@ -62,6 +62,15 @@ CheckpointTaken SimLedger::checkpoint(const crypto::SecretKey& key, const std::s
   return CheckpointTaken{to_bytes(ledger::sign_note(ledger::checkpoint_body(cp), origin, key)), cp.size};
 }
 
+Result<std::vector<crypto::Digest>> SimLedger::consistency_proof(std::uint64_t from_size, std::uint64_t to_size) {
+  if (from_size == 0 || from_size > to_size || to_size > tree_.size()) {
+    return Fail(Errc::kOutOfRange, "consistency " + std::to_string(from_size) + " -> " + std::to_string(to_size) +
+                                       " of a tree of " + std::to_string(tree_.size()));
+  }
+  PACTUM_TRY(ledger::ConsistencyProof p, ledger::prove_consistency(tree_, from_size, to_size));
+  return std::move(p.path);
+}
+
 void SimLedger::rebuild_tree() {
   tree_ = ledger::MemoryTree{};
   for (const Stored& s : entries_) {

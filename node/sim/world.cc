@@ -58,6 +58,7 @@ void World::create_core(SimNode& n) {
   c.policy_toml = to_bytes(n.policy);
   for (std::size_t p : n.partners) c.partners.push_back(Partner{nodes_[p]->name, nodes_[p]->org_key.public_key()});
   c.nonces = n.nonces.get();
+  c.proofs = &n.ledger;
   auto core = NodeCore::create(c);
   PACTUM_ASSERT(core.has_value());
   n.core = std::move(*core);
@@ -207,13 +208,8 @@ void World::inject_faults() {
 void World::timers() {
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     SimNode& n = *nodes_[i];
+    // A full disk needs no restart: the core retries its failed appends.
     if (!n.up && n.restart_at <= now_ms_) restart(i);
-    // The operator's answer to a ledger-failure alarm: free the disk, restart.
-    if (n.up && n.ledger_failed && n.disk_full_until <= now_ms_) {
-      crash(i);
-      n.restart_at = now_ms_;
-      restart(i);
-    }
   }
   for (auto* links : {&partitioned_, &reconnect_}) {
     for (auto it = links->begin(); it != links->end();) {

@@ -21,7 +21,7 @@ namespace pactum::node::sim {
 // sync() makes them durable and acknowledges them; crash() loses the rest.
 // Leaf hashes are RFC 6962 leaves over encode_entry (timestamp 0), chained by
 // prev_hash like ledger/ does.
-class SimLedger {
+class SimLedger final : public LedgerProofs {
  public:
   struct Stored {
     std::uint64_t index = 0;
@@ -40,6 +40,8 @@ class SimLedger {
   CheckpointTaken checkpoint(const crypto::SecretKey& key, const std::string& origin) const;
   const std::vector<Stored>& entries() const { return entries_; }
   std::uint64_t durable_size() const { return tree_.size(); }
+  // LedgerProofs, over the durable entries.
+  Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) override;
   bool holds(const crypto::Digest& id) const { return ids_.count(id) != 0; }
   bool holds_durable(const crypto::Digest& id) const {
     auto it = ids_.find(id);

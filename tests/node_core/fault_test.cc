@@ -121,13 +121,21 @@ TEST_F(FaultTest, CheckpointsAreCosignedPerC2sp) {
   c.tick(kT0 + 5000);
   c.handle(s1, AppendDone{});  // An acknowledgement the core never asked for is ignored.
   c.network().clear();
-  // seller1's ledger grows by one entry; its new, larger checkpoint reaches the buyer.
+  // seller1's ledger grows by one entry; its new, larger checkpoint reaches
+  // the buyer with a consistency proof from the size the buyer cosigned last.
+  const std::uint64_t cosigned = s1.ledger.durable_size();
   s1.ledger.append(AppendToLedger{999, crypto::sha256(as_bytes("extra")), 0, to_bytes("x")});
   (void)s1.ledger.sync();
   auto bigger = s1.ledger.checkpoint(s1.node_key, "seller1");
   const std::uint64_t grown = bigger.size;
+  auto path = s1.ledger.consistency_proof(cosigned, grown);
+  ASSERT_TRUE(path.has_value());
   protocol::EnvelopeBuilder b;
-  b.payload().initCheckpoint().setNote(std::string(bigger.signed_note.begin(), bigger.signed_note.end()));
+  auto cpb = b.payload().initCheckpoint();
+  cpb.setNote(std::string(bigger.signed_note.begin(), bigger.signed_note.end()));
+  cpb.setConsistencyFromSize(cosigned);
+  auto pl = cpb.initConsistencyProof(static_cast<unsigned>(path->size()));
+  for (unsigned i = 0; i < pl.size(); ++i) pl.set(i, protocol::as_data((*path)[i]));
   Bytes env = *b.seal_with_nonce(s1.node_key, 2001, kT0, crypto::Nonce{});
   c.handle(c.node("buyer"), PeerMessage{c.org("seller1"), env});
   ASSERT_EQ(c.network().size(), 1u);

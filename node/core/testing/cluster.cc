@@ -28,6 +28,7 @@ void Cluster::create_core(Node& n) {
   c.policy_toml = to_bytes(n.policy);
   for (const auto& p : n.partners) c.partners.push_back(Partner{p, org(p)});
   c.nonces = n.nonces.get();
+  c.proofs = &n.ledger;
   auto core = NodeCore::create(c);
   PACTUM_ASSERT(core.has_value());
   n.core = std::move(*core);

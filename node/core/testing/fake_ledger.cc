@@ -59,6 +59,15 @@ void FakeLedger::crash() {
 
 std::size_t FakeLedger::durable_size() const { return tree_.size(); }
 
+Result<std::vector<crypto::Digest>> FakeLedger::consistency_proof(std::uint64_t from_size, std::uint64_t to_size) {
+  if (from_size == 0 || from_size > to_size || to_size > tree_.size()) {
+    return Fail(Errc::kOutOfRange, "consistency " + std::to_string(from_size) + " -> " + std::to_string(to_size) +
+                                       " of a tree of " + std::to_string(tree_.size()));
+  }
+  PACTUM_TRY(ledger::ConsistencyProof p, ledger::prove_consistency(tree_, from_size, to_size));
+  return std::move(p.path);
+}
+
 CheckpointTaken FakeLedger::checkpoint(const crypto::SecretKey& key, const std::string& origin) const {
   ledger::Checkpoint cp;
   cp.origin = origin;

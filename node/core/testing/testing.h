@@ -38,7 +38,7 @@ class SeededNonces final : public NonceSource {
   std::uint64_t state_ = 0;
 };
 
-class FakeLedger {
+class FakeLedger final : public LedgerProofs {
  public:
   struct Stored {
     std::uint64_t index = 0;
@@ -59,6 +59,8 @@ class FakeLedger {
   CheckpointTaken checkpoint(const crypto::SecretKey& key, const std::string& origin) const;
   const std::vector<Stored>& entries() const { return entries_; }
   std::size_t durable_size() const;
+  // LedgerProofs, over the durable entries.
+  Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) override;
 
  private:
   std::vector<Stored> entries_;
