@@ -84,18 +84,21 @@ Result<void> Ledger::Impl::load_tail(MDB_txn* txn) {
   if (ids_indexed_ > committed_.size)
     return Fail(Errc::kLedgerCorrupt, "ids_indexed " + std::to_string(ids_indexed_) + " above ledger size " +
                                           std::to_string(committed_.size));
-  tail_.clear();
+  tail_.reset(ids_indexed_, tail_capacity());
+  tail_committed_ = 0;
   PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->entries));
   PACTUM_TRY(auto kv, cur.get(MDB_SET_RANGE, be64(ids_indexed_)));
   for (std::uint64_t i = ids_indexed_; i < committed_.size; ++i) {
     if (!kv || kv.key.size() != 8 || from_be64(kv.key) != i)
       return Fail(Errc::kLedgerCorrupt, "entry " + std::to_string(i) + " is missing");
     PACTUM_TRY(Entry e, decode_entry(kv.value));
-    if (!tail_.emplace(e.id, i).second)
+    if (auto twin = tail_.find(e.id, tail_.size()))
       return Fail(Errc::kLedgerCorrupt, "entry " + std::to_string(i) + " repeats the id of entry " +
-                                            std::to_string(tail_.at(e.id)));
+                                            std::to_string(*twin));
+    tail_.add(e.id);
     PACTUM_TRY(kv, cur.get(MDB_NEXT));
   }
+  tail_committed_ = tail_.size();
   return Ok();
 }
 
@@ -109,17 +112,16 @@ Result<void> Ledger::Impl::store_ids_indexed() {
   return Ok();
 }
 
+std::size_t Ledger::Impl::tail_capacity() const { return options_.id_tail_entries + kBatchEntriesMax; }
+
 std::optional<std::uint64_t> Ledger::Impl::tail_find(const Id& id) const {
   std::shared_lock lock(tail_mu_);
-  auto it = tail_.find(id);
-  if (it == tail_.end()) return std::nullopt;
-  return it->second;
+  return tail_.find(id, tail_committed_);
 }
 
+// The batch's own new ids are pending in the tail, so one probe covers both.
 Result<std::optional<std::uint64_t>> Ledger::Impl::lookup_id(MDB_txn* txn, const Id& id) {
-  if (auto it = batch_ids_.find(id); it != batch_ids_.end()) return std::optional<std::uint64_t>(it->second);
-  // The writer is the tail's only mutator: reading it here needs no lock.
-  if (auto it = tail_.find(id); it != tail_.end()) return std::optional<std::uint64_t>(it->second);
+  if (auto at = tail_.find(id, tail_.size())) return at;
   PACTUM_TRY(auto v, lmdb::get(txn, store_->ids, id));
   if (!v) return std::optional<std::uint64_t>();
   if (v->size() != 8) return Fail(Errc::kLedgerCorrupt, "id index value is not 8 bytes");
@@ -140,7 +142,10 @@ Result<void> Ledger::Impl::merge_tail() {
   };
   std::vector<Item> sorted;
   sorted.reserve(tail_.size());
-  for (const auto& [id, index] : tail_) sorted.push_back({from_be64(ByteSpan(id).first(8)), &id, index});
+  for (std::size_t k = 0; k < tail_.size(); ++k) {
+    const Id& id = tail_.ids()[k];
+    sorted.push_back({from_be64(ByteSpan(id).first(8)), &id, tail_.first() + k});
+  }
   std::sort(sorted.begin(), sorted.end(), [](const Item& a, const Item& b) {
     if (a.head != b.head) return a.head < b.head;
     return std::memcmp(a.id->data(), b.id->data(), a.id->size()) < 0;
@@ -157,7 +162,8 @@ Result<void> Ledger::Impl::merge_tail() {
     return lmdb::put(txn, store_->meta, as_bytes(kIdsIndexedMeta), be64(upto), 0);
   }));
   std::unique_lock lock(tail_mu_);
-  tail_.clear();
+  tail_.reset(upto, tail_capacity());
+  tail_committed_ = 0;
   ids_indexed_ = upto;
   return Ok();
 }
@@ -189,11 +195,13 @@ Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRe
 // Writes one batch: an entry whose id is already present (earlier in this
 // batch, in the tail, or in the ids database: one hash probe each and one
 // read-only B-tree search) gets the stored index and writes nothing. New ids
-// are only remembered (batch_ids_); no index page is written per entry.
+// are only added to the tail as pending; no index page is written per entry.
 Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                                        std::vector<std::vector<AppendResult>>& results) {
   tip = committed_;  // A retry after map growth starts again from the committed tip.
-  batch_ids_.clear();
+  // Held while the batch adds pending ids (not during the commit): find_id waits at most this long.
+  std::unique_lock tail_lock(tail_mu_);
+  tail_.truncate(tail_committed_);
   results.assign(batch.size(), {});
   PACTUM_TRY(auto entries, lmdb::Cursor::open(txn, store_->entries));
   PACTUM_TRY(auto nodes, lmdb::Cursor::open(txn, store_->nodes));
@@ -206,7 +214,7 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
         results[i].push_back({*existing, true});
         continue;
       }
-      batch_ids_.emplace(req.id, tip.size);
+      tail_.add(req.id);
       results[i].push_back({tip.size, false});
       PACTUM_CHECK(write_entry(c, tip, req));
     }
@@ -219,21 +227,20 @@ void Ledger::Impl::commit_batch(std::vector<Request*>& batch) {
   std::vector<std::vector<AppendResult>> results;
   Result<void> r = store_->write([&](MDB_txn* txn) { return write_batch(txn, batch, tip, results); });
   if (r) {
-    {
-      std::unique_lock lock(tail_mu_);  // Before size_: find_id sees every id of the published size.
-      tail_.merge(batch_ids_);          // Moves the nodes: no allocation per id. Every id is new to the tail.
-      PACTUM_ASSERT(batch_ids_.empty());
-    }
+    std::unique_lock lock(tail_mu_);  // Before size_: find_id sees every id of the published size.
+    tail_committed_ = tail_.size();
     committed_ = tip;
     size_.store(tip.size);
+  } else {
+    std::unique_lock lock(tail_mu_);
+    tail_.truncate(tail_committed_);
   }
-  batch_ids_.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (r) batch[i]->done.set_value(std::move(results[i]));
     else batch[i]->done.set_value(Fail(r.error()));
   }
   // After the callers heard: the merge's commit delays the next batch, not this one.
-  if (r && tail_.size() >= options_.id_tail_entries) (void)merge_tail();
+  if (r && tail_committed_ >= options_.id_tail_entries) (void)merge_tail();
 }
 
 void Ledger::Impl::run_writer() {
@@ -306,12 +313,9 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, Options opt
   PACTUM_TRY(impl->store_, Store::open(dir, options.durability, options.map_bytes, false,
                                        options.fault_hook));
   impl->options_ = std::move(options);
-  // Buckets for a full tail and a full batch up front: no rehash while appending.
-  impl->tail_.reserve(impl->options_.id_tail_entries + kBatchEntriesMax);
-  impl->batch_ids_.reserve(kBatchEntriesMax);
   PACTUM_CHECK(impl->load());
   PACTUM_CHECK(impl->store_ids_indexed());
-  if (impl->tail_.size() >= impl->options_.id_tail_entries) PACTUM_CHECK(impl->merge_tail());
+  if (impl->tail_committed_ >= impl->options_.id_tail_entries) PACTUM_CHECK(impl->merge_tail());
   Impl* raw = impl.get();
   impl->writer_ = std::thread([raw] { raw->run_writer(); });
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));

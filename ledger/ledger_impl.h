@@ -10,9 +10,9 @@
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "ledger/id_tail.h"
 #include "ledger/ledger.h"
 #include "ledger/lmdb_store.h"
 
@@ -28,17 +28,6 @@ class TxnNodes final : public NodeReader {
   MDB_txn* txn_ = nullptr;
   MDB_dbi dbi_ = 0;
 };
-
-// Ids are SHA-256 outputs or caller-chosen: hash the first 8 bytes (an
-// unordered_map compares the full id on every probe, so this is exact).
-struct IdHash {
-  std::size_t operator()(const Id& id) const {
-    std::uint64_t h = 0;
-    for (int i = 0; i < 8; ++i) h = (h << 8) | id[static_cast<std::size_t>(i)];
-    return static_cast<std::size_t>(h ^ (h >> 29));
-  }
-};
-using IdMap = std::unordered_map<Id, std::uint64_t, IdHash>;
 
 // Meta key of be64(number of leading entries whose ids are in the ids
 // database); absent in ledgers written before the id tail: all of them.
@@ -79,6 +68,7 @@ class Ledger::Impl {
   Result<void> store_ids_indexed();          // Writes ids_indexed if the ledger has none yet.
   Result<void> merge_tail();                 // Writer thread: tail -> ids database.
   std::optional<std::uint64_t> tail_find(const Id& id) const;  // Any thread.
+  std::size_t tail_capacity() const;         // A full tail plus a full batch.
 
   std::unique_ptr<lmdb::Store> store_;
   Options options_;
@@ -86,15 +76,16 @@ class Ledger::Impl {
   Bytes scratch_;                        // Writer thread only: the entry being written.
   std::atomic<std::uint64_t> size_{0};   // Durable size, for readers.
 
-  // The id tail: ids of committed entries [ids_indexed_, size) that are not
-  // yet in the ids database. Durable through the entries themselves; rebuilt
-  // by load(). Written by the writer thread under tail_mu_ (exclusive), read
-  // by find_id under tail_mu_ (shared).
+  // The id tail: ids of entries [ids_indexed_, size) that are not yet in the
+  // ids database, then those new in the batch being written (pending).
+  // Durable through the entries themselves; rebuilt by load(). Written by
+  // the writer thread under tail_mu_ (exclusive), read by find_id under
+  // tail_mu_ (shared), which sees only the first tail_committed_ ids.
   mutable std::shared_mutex tail_mu_;
-  IdMap tail_;
+  IdTail tail_;
+  std::size_t tail_committed_ = 0;       // Ids of committed entries in tail_ (under tail_mu_).
   std::uint64_t ids_indexed_ = 0;        // Writer thread only (after open).
   bool ids_indexed_stored_ = false;      // The meta record exists.
-  IdMap batch_ids_;                      // Writer thread only: ids new in the batch being written.
 
   std::mutex mu_;
   std::condition_variable work_cv_;      // Writer waits for requests.

@@ -1,12 +1,15 @@
 // Goal: the id tail (newest ids in memory, merged sorted into the ids
 // database) keeps idempotency exact across batches, merges and reopenings,
-// and `verify_ledger` catches every inconsistency between ids and entries.
+// its table finds exactly the ids added, and `verify_ledger` catches every
+// inconsistency between ids and entries.
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
+#include "ledger/id_tail.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_impl.h"
 #include "ledger/lmdb_store.h"
@@ -148,6 +151,40 @@ TEST_F(IdTailTest, ConcurrentAppendsWithFrequentMergesStayExact) {
   }
   ledger.reset();
   expect_verifies(dir.str(), kThreads * kEach + kEach);
+}
+
+TEST_F(IdTailTest, TableFindsExactlyTheIdsAddedWithinTheLimit) {
+  IdTail tail;
+  tail.reset(1000, 16);  // Far too small: the table grows while ids are added.
+  std::mt19937_64 rng(5);
+  std::vector<Id> ids(20000);
+  for (Id& id : ids) {
+    for (auto& b : id) b = static_cast<std::uint8_t>(rng());
+    id[0] = id[1] = 0x42;  // All share their first bytes: only whole-id comparison tells them apart.
+  }
+  for (const Id& id : ids) {
+    ASSERT_EQ(tail.find(id, tail.size()), std::nullopt);
+    tail.add(id);
+  }
+  ASSERT_EQ(tail.size(), ids.size());
+  for (std::size_t k = 0; k < ids.size(); ++k) ASSERT_EQ(tail.find(ids[k], tail.size()), std::optional<std::uint64_t>(1000 + k));
+  Id absent = ids[7];
+  absent[31] ^= 0x80;
+  EXPECT_EQ(tail.find(absent, tail.size()), std::nullopt);
+  // A limit hides the ids added after it (pending ids of a batch).
+  EXPECT_EQ(tail.find(ids[15000], 15000), std::nullopt);
+  EXPECT_EQ(tail.find(ids[14999], 15000), std::optional<std::uint64_t>(1000 + 14999));
+  tail.truncate(10000);
+  EXPECT_EQ(tail.size(), 10000u);
+  EXPECT_EQ(tail.find(ids[10000], 20000), std::nullopt);
+  EXPECT_EQ(tail.find(ids[9999], 20000), std::optional<std::uint64_t>(1000 + 9999));
+  tail.add(ids[12345]);  // Re-added after truncation: takes the next index.
+  EXPECT_EQ(tail.find(ids[12345], tail.size()), std::optional<std::uint64_t>(11000));
+  tail.reset(50, 100);
+  EXPECT_EQ(tail.size(), 0u);
+  EXPECT_EQ(tail.find(ids[0], 1), std::nullopt);
+  tail.add(ids[0]);
+  EXPECT_EQ(tail.find(ids[0], 1), std::optional<std::uint64_t>(50));
 }
 
 // Edits the ids database or the meta record as an attacker with the files could.
