@@ -103,14 +103,14 @@ class NegotiationEngine {
   crypto::PublicKey our_org_{};
   Policy policy_;
   crypto::Digest policy_hash_{};
-  std::map<crypto::Digest, Negotiation> negotiations_;
+  std::map<crypto::Digest, Negotiation, DigestLess> negotiations_;
   BudgetBook budget_;
   RevocationSet revoked_;
   // Engaged kill switches by (scope, target), and the newest effective time
   // seen per (scope, target) so a replayed old command cannot undo a newer one.
   std::set<std::pair<KillScope, crypto::Digest>> kills_;
   std::map<std::pair<KillScope, crypto::Digest>, std::pair<std::int64_t, crypto::Digest>> kill_seen_;
-  std::map<crypto::Digest, Mandate> our_mandates_;  // Mandate of our side per negotiation.
+  std::map<crypto::Digest, Mandate, DigestLess> our_mandates_;  // Mandate of our side per negotiation.
 };
 
 }  // namespace pactum::protocol

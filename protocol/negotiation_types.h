@@ -12,6 +12,29 @@
 
 namespace pactum::protocol {
 
+// Orders 32-byte digests and keys exactly as std::less<std::array> does
+// (lexicographic bytes), eight bytes at a time without a call to memcmp: the
+// engine's maps are searched about a dozen times per decided message, and
+// that comparison was 65 % of the engine's time in a profile.
+struct DigestLess {
+  static_assert(sizeof(crypto::Digest) % 8 == 0);
+  bool operator()(const crypto::Digest& a, const crypto::Digest& b) const {
+    for (std::size_t i = 0; i < a.size(); i += 8) {
+      const std::uint64_t x = big_endian(a.data() + i);
+      const std::uint64_t y = big_endian(b.data() + i);
+      if (x != y) return x < y;
+    }
+    return false;
+  }
+  // Eight bytes as a big-endian number, so numeric order is byte order (the
+  // compiler makes this one load and a byte swap).
+  static std::uint64_t big_endian(const std::uint8_t* p) {
+    std::uint64_t v = 0;
+    for (std::size_t k = 0; k < 8; ++k) v = (v << 8) | p[k];
+    return v;
+  }
+};
+
 // Persisted in transcripts: do not change the numbers.
 enum class Role : std::uint8_t { kBuyer = 0, kSeller = 1 };
 

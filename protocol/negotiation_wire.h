@@ -35,7 +35,7 @@ class MandateBook {
   std::size_t size() const { return mandates_.size(); }
 
  private:
-  std::map<crypto::Digest, Mandate> mandates_;
+  std::map<crypto::Digest, Mandate, DigestLess> mandates_;
 };
 
 // A verified mandate envelope as a Mandate. Errors: those of
