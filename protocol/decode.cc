@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -67,7 +68,10 @@ std::optional<Bytes> DecodedMessage::cut_canonical(capnp::AnyStruct::Reader pare
   const std::size_t pointers = part.getPointerSection().size();
   // An empty struct is a special pointer (offset -1), not a run of words.
   if (data_bytes % kWordBytes != 0 || (data_bytes == 0 && pointers == 0)) return std::nullopt;
-  if (!(start > begin && start < end)) return std::nullopt;
+  // Pointers into another buffer are compared with std::less (a total
+  // order) and never subtracted from this message's.
+  auto inside = [&](const capnp::word* w) { return !std::less<>()(w, begin) && std::less<>()(w, end); };
+  if (!inside(start) || start == begin) return std::nullopt;
   // Find the struct pointer in `parent`'s pointer section that targets
   // `part`: a struct pointer (kind 0) whose signed 30-bit offset, counted in
   // words from the word after the pointer, lands on `start`, with the same
@@ -75,7 +79,7 @@ std::optional<Bytes> DecodedMessage::cut_canonical(capnp::AnyStruct::Reader pare
   const std::uint64_t expected_sizes = (std::uint64_t{data_bytes / kWordBytes}) | (std::uint64_t{pointers} << 16);
   const capnp::word* section = struct_start(parent) + parent.getDataSection().size() / kWordBytes;
   const std::size_t parent_pointers = parent.getPointerSection().size();
-  if (parent.getDataSection().size() % kWordBytes != 0 || section < begin ||
+  if (parent.getDataSection().size() % kWordBytes != 0 || !inside(section) ||
       static_cast<std::size_t>(end - section) < parent_pointers) {
     return std::nullopt;
   }
