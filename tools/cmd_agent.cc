@@ -14,6 +14,7 @@
 
 #include "protocol/negotiation_wire.h"
 #include "protocol/protocol.h"
+#include "tools/agent_http.h"
 #include "tools/cli.h"
 #include "tools/files.h"
 #include "tools/key_io.h"
@@ -27,15 +28,14 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 using protocol::NegEvent;
 
-// An API answer larger than this is not from a pactum node.
-constexpr std::size_t kReplyBytesMax = 64u << 20;
-
 struct AgentArgs {
   std::string node = "127.0.0.1:7480", key, mandate, terms, negotiation, note;
   std::string seller_org, buyer_org, product, currency, unit_price, start = "2026-01-01",
                                                                    end = "2026-04-01";
   std::int64_t quantity = 0, expires_in_s = 0, count = 0, timeout_s = 0;
   std::string agent, until;
+  std::string arbiter, escrow_seller_key;  // Propose: escrow terms (docs/demo.md).
+  Bytes previous_offer;                    // Counter: the offer it replaces (escrow is kept).
   bool json_out = false;
 };
 
@@ -65,28 +65,9 @@ Result<asio::ip::tcp::socket> connect(asio::io_context& io, const std::string& n
   return sock;
 }
 
-// One HTTP exchange; the JSON body and status of the answer.
 Result<std::pair<unsigned, json::value>> call(const std::string& node, http::verb verb,
                                               const std::string& target, const Bytes* body) {
-  asio::io_context io;
-  PACTUM_TRY(auto sock, connect(io, node));
-  http::request<http::string_body> req(verb, target, 11);
-  req.set(http::field::host, "pactum");
-  if (body != nullptr) {
-    req.set(http::field::content_type, "application/octet-stream");
-    req.body().assign(body->begin(), body->end());
-  }
-  req.prepare_payload();
-  boost::system::error_code ec;
-  http::write(sock, req, ec);
-  boost::beast::flat_buffer buf;
-  http::response_parser<http::string_body> res;
-  res.body_limit(kReplyBytesMax);
-  if (!ec) http::read(sock, buf, res, ec);
-  if (ec) return Fail(Errc::kIo, "node " + node + ": " + ec.message());
-  json::value v = json::parse(res.get().body(), ec);
-  if (ec) return Fail(Errc::kParse, "node answered non-JSON (HTTP " + std::to_string(res.get().result_int()) + ")");
-  return std::pair<unsigned, json::value>{res.get().result_int(), std::move(v)};
+  return api_call(node, verb, target, body);
 }
 
 Result<std::int32_t> civil_day(const std::string& text, const std::string& what) {
@@ -133,10 +114,39 @@ std::int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Escrow terms of an offer: none, new ones (propose --arbiter), or those of
+// the offer a counter replaces, so a counter never drops the escrow.
+struct EscrowSpec {
+  bool fresh = false;
+  crypto::PublicKey buyer{}, seller{}, arbiter{};
+  const Bytes* previous_offer = nullptr;
+};
+
+Result<void> set_escrow(wire::ContractTerms::Builder t, const EscrowSpec& e) {
+  if (e.fresh) {
+    // Milestones are left to settlement: one acceptance milestone per invoice (docs/node.md).
+    t.setArbiterKey(capnp::Data::Reader(e.arbiter.data(), e.arbiter.size()));
+    auto w = t.initEscrow();
+    w.setBuyerKey(capnp::Data::Reader(e.buyer.data(), e.buyer.size()));
+    w.setSellerKey(capnp::Data::Reader(e.seller.data(), e.seller.size()));
+    return Ok();
+  }
+  if (e.previous_offer == nullptr || e.previous_offer->empty()) return Ok();
+  PACTUM_TRY(auto prev, protocol::decode<wire::Envelope>(*e.previous_offer));
+  auto p = prev.root().getBody().getPayload();
+  using W = wire::Body::Payload;
+  if (p.which() != W::PROPOSE && p.which() != W::COUNTER) return Ok();
+  auto pt = p.which() == W::PROPOSE ? p.getPropose().getTerms() : p.getCounter().getTerms();
+  if (!pt.hasEscrow()) return Ok();
+  t.setEscrow(pt.getEscrow());
+  t.setArbiterKey(pt.getArbiterKey());
+  return Ok();
+}
+
 // Complete, settleable terms: the offer as one flat monthly charge plus the
 // contract window and conventions settlement needs.
 Result<Bytes> build_message(const protocol::MessageSpec& s, const crypto::SecretKey& key,
-                            std::int32_t start_day, std::int32_t end_day) {
+                            std::int32_t start_day, std::int32_t end_day, const EscrowSpec& escrow) {
   protocol::EnvelopeBuilder b;
   auto p = b.payload();
   auto context = [&](wire::NegotiationContext::Builder c) -> Result<void> {
@@ -161,7 +171,7 @@ Result<Bytes> build_message(const protocol::MessageSpec& s, const crypto::Secret
     c.setTaxRounding(wire::settlement::TaxRounding::PER_INVOICE);
     c.setCurrencyTable(1);
     t.getPricing().getCharges()[0].setTaxCode("standard");
-    return Ok();
+    return set_escrow(t, escrow);
   };
   try {
     switch (s.kind) {
@@ -218,7 +228,7 @@ Result<crypto::Digest> digest_from_hex(const std::string& hex, const std::string
 }
 
 // Fills the parties, round and hash link of a follow-up message from what our node holds.
-Result<void> link_to_node(const AgentArgs& a, protocol::MessageSpec& s) {
+Result<void> link_to_node(AgentArgs& a, protocol::MessageSpec& s) {
   PACTUM_TRY(s.negotiation_id, digest_from_hex(a.negotiation, "--negotiation"));
   PACTUM_TRY(auto view, call(a.node, http::verb::get, "/v1/negotiations/" + a.negotiation, nullptr));
   if (view.first != 200) return Fail(Errc::kNotFound, "node: " + json::serialize(view.second));
@@ -232,6 +242,15 @@ Result<void> link_to_node(const AgentArgs& a, protocol::MessageSpec& s) {
   PACTUM_TRY(Bytes last, crypto::base64_decode(std::string(list.back().as_string())));
   PACTUM_TRY(auto env, protocol::open_envelope(last));
   s.prev_hash = env.info.message_hash;
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {
+    PACTUM_TRY(Bytes b, crypto::base64_decode(std::string(it->as_string())));
+    PACTUM_TRY(auto d, protocol::decode<wire::Envelope>(b));
+    auto w = d.root().getBody().getPayload().which();
+    if (w == wire::Body::Payload::PROPOSE || w == wire::Body::Payload::COUNTER) {
+      a.previous_offer = std::move(b);
+      break;
+    }
+  }
   auto p = env.body().getPayload();
   using W = wire::Body::Payload;
   std::uint32_t round = 0;
@@ -280,17 +299,18 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
     PACTUM_TRY(end_day, civil_day(a.end, "end"));
     if (a.expires_in_s > 0) s.expires_ms = now_ms() + a.expires_in_s * 1000;
   }
-  PACTUM_TRY(Bytes wire, build_message(s, key, start_day, end_day));
-  PACTUM_TRY(auto reply, call(a.node, http::verb::post, "/v1/messages", &wire));
-  const json::object* o = reply.second.if_object();
-  if (a.json_out) std::cout << json::serialize(reply.second) << "\n";
-  if (reply.first != 200 || o == nullptr || !o->contains("ok") || !o->at("ok").as_bool()) {
-    const json::value* e = o != nullptr ? o->if_contains("error") : nullptr;
-    std::string code = e ? std::string(e->at("code").as_string()) : "unknown";
-    std::string detail = e ? std::string(e->at("detail").as_string()) : json::serialize(reply.second);
-    return Fail(Errc::kPolicyViolation, "refused by the node (HTTP " + std::to_string(reply.first) +
-                                            "): " + code + ": " + detail);
+  EscrowSpec escrow;
+  escrow.previous_offer = &a.previous_offer;
+  if (kind == NegEvent::kPropose && !a.arbiter.empty()) {
+    escrow.fresh = true;
+    escrow.buyer = key.public_key();
+    PACTUM_TRY(escrow.arbiter, load_public_key(a.arbiter));
+    escrow.seller = s.seller_org;
+    if (!a.escrow_seller_key.empty()) { PACTUM_TRY(escrow.seller, load_public_key(a.escrow_seller_key)); }
   }
+  PACTUM_TRY(Bytes wire, build_message(s, key, start_day, end_day, escrow));
+  PACTUM_TRY(json::object reply, api_submit(a.node, wire, a.json_out));
+  const json::object* o = &reply;
   if (!a.json_out) {
     std::printf("%s: negotiation %s: %s\n", std::string(protocol::event_name(kind)).c_str(),
                 std::string(o->at("negotiation_id").as_string()).c_str(),
@@ -373,6 +393,9 @@ void add_agent_commands(CLI::App& app) {
     if (c.kind == NegEvent::kPropose) {
       sub->add_option("--seller-org", a->seller_org, "Seller org root key (base64 or key file)");
       sub->add_option("--buyer-org", a->buyer_org, "Buyer org root key (default: the mandate's org)");
+      sub->add_option("--arbiter", a->arbiter, "Escrow the contract; this arbiter key rules disputes");
+      sub->add_option("--escrow-seller-key", a->escrow_seller_key,
+                      "Key that signs the seller's escrow events (default: the seller org key)");
     } else {
       sub->add_option("--negotiation", a->negotiation, "Negotiation id (hex)")->required();
     }

@@ -1,7 +1,9 @@
 // `pactum evidence verify|report|export`: evidence bundles for dispute
 // resolvers (ledger/evidence.h; format and checks in docs/evidence.md).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <toml++/toml.h>
 
 #include "ledger/evidence.h"
 #include "protocol/decode.h"
@@ -47,6 +49,7 @@ Result<void> run_report(const std::string& file, const std::vector<std::string>&
 }
 
 struct PartyFiles {
+  std::string node_dir;  // A pactumd directory: node.toml, its data dir, node.cert, org.cert.
   std::string ledger_dir;
   std::string org_cert;
   std::string node_cert;
@@ -63,6 +66,32 @@ struct ExportArgs {
   std::string out;
 };
 
+// Fills what the flags left empty from a node directory as the demo and
+// docs/demo.md lay it out: NODE/node.toml names the data directory (its
+// ledger/ is the ledger) and the NodeCertificate; NODE/org.cert is the
+// organization certificate. The anchor receipt comes from the partner's ledger.
+Result<void> from_node_dir(PartyFiles& p) {
+  if (p.node_dir.empty()) return Ok();
+  namespace fs = std::filesystem;
+  const fs::path dir(p.node_dir);
+  const std::string config = (dir / "node.toml").string();
+  PACTUM_TRY(Bytes text, read_file(config));
+  std::string data_dir = "data", node_cert = "node.cert";
+  try {
+    toml::table t = toml::parse(as_chars(text));
+    data_dir = t["node"]["data_dir"].value_or(data_dir);
+    node_cert = t["keys"]["node_certificate"].value_or(node_cert);
+  } catch (const toml::parse_error& e) {
+    return Fail(Errc::kParse, config + ": line " + std::to_string(e.source().begin.line) + ": " +
+                                  std::string(e.description()));
+  }
+  auto under = [&](const std::string& f) { return fs::path(f).is_absolute() ? f : (dir / f).string(); };
+  if (p.ledger_dir.empty()) p.ledger_dir = (fs::path(under(data_dir)) / "ledger").string();
+  if (p.node_cert.empty()) p.node_cert = under(node_cert);
+  if (p.org_cert.empty()) p.org_cert = (dir / "org.cert").string();
+  return Ok();
+}
+
 Result<ledger::PartyLedgerEvidence> collect(const PartyFiles& p, ByteSpan contract_id) {
   PACTUM_TRY(auto lg, ledger::Ledger::open(p.ledger_dir));
   return ledger::collect_party_ledger(*lg, contract_id);
@@ -71,16 +100,28 @@ Result<ledger::PartyLedgerEvidence> collect(const PartyFiles& p, ByteSpan contra
 Result<void> add_party_files(const PartyFiles& f, ledger::PartyParts& p) {
   PACTUM_TRY(p.org_certificate, read_file(f.org_cert));
   PACTUM_TRY(p.node_certificate, read_file(f.node_cert));
-  PACTUM_TRY(p.anchor_receipt, read_file(f.anchor_receipt));
+  if (!f.anchor_receipt.empty()) { PACTUM_TRY(p.anchor_receipt, read_file(f.anchor_receipt)); }
+  if (p.anchor_receipt.empty()) return Fail(Errc::kNotFound, "no anchor receipt: the partner's ledger holds none; give --*-anchor-receipt");
   return Ok();
 }
 
-Result<void> run_export(const ExportArgs& a) {
+Result<settlement::TaxTable> load_tax_table(const std::string& file) {
+  if (file.empty()) return settlement::TaxTable{};  // Terms naming no table settle with the empty one.
+  PACTUM_TRY(Bytes table_bytes, read_file(file));
+  PACTUM_TRY(auto table_msg, protocol::decode<wire::settlement::TaxTable>(table_bytes, protocol::Canonical::kNormalize));
+  return protocol::decode_tax_table(table_msg.root());
+}
+
+Result<void> run_export(ExportArgs a) {
   PACTUM_TRY(Bytes contract_id, crypto::hex_decode(a.contract_hex));
   if (contract_id.size() != 16) return Fail(Errc::kInvalidArgument, "--contract must be 16 bytes (32 hex digits)");
-  PACTUM_TRY(Bytes table_bytes, read_file(a.tax_table));
-  PACTUM_TRY(auto table_msg, protocol::decode<wire::settlement::TaxTable>(table_bytes, protocol::Canonical::kNormalize));
-  PACTUM_TRY(settlement::TaxTable table, protocol::decode_tax_table(table_msg.root()));
+  PACTUM_CHECK(from_node_dir(a.buyer));
+  PACTUM_CHECK(from_node_dir(a.seller));
+  for (const PartyFiles* p : {&a.buyer, &a.seller}) {
+    if (p->ledger_dir.empty() || p->org_cert.empty() || p->node_cert.empty())
+      return Fail(Errc::kInvalidArgument, "each party needs --*-node DIR or --*-ledger, --*-org-cert and --*-node-cert");
+  }
+  PACTUM_TRY(settlement::TaxTable table, load_tax_table(a.tax_table));
   PACTUM_TRY(auto buyer, collect(a.buyer, contract_id));
   PACTUM_TRY(auto seller, collect(a.seller, contract_id));
   PACTUM_TRY(ledger::EvidenceParts parts, ledger::assemble_evidence(buyer, seller, table));
@@ -102,12 +143,13 @@ Result<void> run_export(const ExportArgs& a) {
 }
 
 void add_party_options(CLI::App* cmd, const std::string& side, PartyFiles& p) {
-  cmd->add_option("--" + side + "-ledger", p.ledger_dir, "the " + side + " node's ledger directory")->required();
-  cmd->add_option("--" + side + "-org-cert", p.org_cert, "the " + side + "'s OrgCertificate envelope file")->required();
-  cmd->add_option("--" + side + "-node-cert", p.node_cert, "the " + side + "'s NodeCertificate envelope file")->required();
+  cmd->add_option("--" + side + "-node", p.node_dir,
+                  "the " + side + "'s pactumd directory (node.toml, its data dir, node.cert, org.cert)");
+  cmd->add_option("--" + side + "-ledger", p.ledger_dir, "the " + side + " node's ledger directory");
+  cmd->add_option("--" + side + "-org-cert", p.org_cert, "the " + side + "'s OrgCertificate envelope file");
+  cmd->add_option("--" + side + "-node-cert", p.node_cert, "the " + side + "'s NodeCertificate envelope file");
   cmd->add_option("--" + side + "-anchor-receipt", p.anchor_receipt,
-                  "the AnchorReceipt envelope the " + side + "'s node signed")
-      ->required();
+                  "the AnchorReceipt envelope the " + side + "'s node signed (default: from the partner's ledger)");
 }
 
 }  // namespace
@@ -137,8 +179,8 @@ void add_evidence_commands(CLI::App& app) {
   exp->add_option("--contract", args->contract_hex, "contract id, 32 hex digits")->required();
   add_party_options(exp, "buyer", args->buyer);
   add_party_options(exp, "seller", args->seller);
-  exp->add_option("--tax-table", args->tax_table, "the TaxTable (Cap'n Proto, settlement.capnp) the terms name")
-      ->required();
+  exp->add_option("--tax-table", args->tax_table,
+                  "the TaxTable (Cap'n Proto, settlement.capnp) the terms name (default: none, the empty table)");
   exp->add_option("--approval", args->approvals, "Approve envelope files of escalated messages");
   exp->add_option("--revocation", args->revocations, "Revocation envelope files");
   exp->add_option("--out", args->out, "the bundle file to write")->required();

@@ -3,6 +3,9 @@
 # (tools/demo.sh). The caller sets PACTUMD, PACTUM, WORK (cwd) and PIDS=().
 # FED_LEDGER_FSYNC=true makes nodes fsync their ledgers (the demo does; the
 # test trades durability against the shared CI disk's fsync rate).
+# FED_APPROVAL_THRESHOLD_MINOR (for one setup_org call) lowers that org's
+# human-approval threshold; a NAME/approver.pub present at setup_org time is
+# listed as an approver besides the org root (the demo's approver key).
 fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*/log; do echo "== $f" >&2; tail -20 "$f" >&2; done; exit 1; }
 ok() { echo "ok: $*"; }
 free_ports() { python3 - "$1" <<'PY'
@@ -28,6 +31,7 @@ make_org() {
   "$PACTUM" key show "$n/node.key" --public-out "$n/node.pub" >/dev/null
   "$PACTUM" cert node --org-key "$n/org.key" --org-name "$n-org" --node-key "$n/node.pub" \
     --name "$n-node" --out "$n/node.cert" --x509-out "$n/node.pem" >/dev/null
+  "$PACTUM" cert org --org-key "$n/org.key" --name "$n-org" --out "$n/org.cert" >/dev/null
   "$PACTUM" key gen --out "$n/agent.key" --no-passphrase >/dev/null
   "$PACTUM" key show "$n/agent.key" --public-out "$n/agent.pub" >/dev/null
 }
@@ -35,7 +39,9 @@ make_org() {
 # setup_org NAME ROLE PEERS...: policy and mandate naming the peers' org roots.
 setup_org() {
   local n=$1 role=$2; shift 2
-  local list="" mlist=""
+  local list="" mlist="" approvers
+  approvers="\"$(pub "$n/org.pub")\""
+  [[ -f $n/approver.pub ]] && approvers+=", \"$(pub "$n/approver.pub")\""
   for p in "$@"; do
     list+="${list:+, }\"$(pub "$p/org.pub")\""
     mlist+="${mlist:+, }\"../$p/org.pub\""
@@ -45,10 +51,10 @@ version = 1
 currency = "EUR"
 max_rounds = 8
 max_concession_per_round_ppm = 300000
-approval_threshold_minor = 100000000
+approval_threshold_minor = ${FED_APPROVAL_THRESHOLD_MINOR:-100000000}
 max_open_exposure_minor = 100000000000
 allowed_counterparties = [$list]
-approvers = ["$(pub "$n/org.pub")"]
+approvers = [$approvers]
 [products.widget]
 floor_minor = 800
 ceiling_minor = 1500

@@ -13,6 +13,10 @@ namespace pactum::tools {
 void add_sim_command(CLI::App& app);  // sim --seed N --seeds K --steps S (tools/cmd_sim.cc)
 }  // namespace pactum::tools
 
+namespace pactum::tools {
+void add_control_commands(CLI::App& app);  // agent approve|deny, org kill-switch, escrow ... (tools/cmd_control.cc)
+}  // namespace pactum::tools
+
 int main(int argc, char** argv) {
   if (auto r = pactum::crypto::init(); !r) {
     std::fprintf(stderr, "pactum: %s\n", r.error().to_string().c_str());
@@ -28,6 +32,7 @@ int main(int argc, char** argv) {
   pactum::tools::add_evidence_commands(app);
   pactum::tools::add_simulate_command(app);
   pactum::tools::add_sim_command(app);
+  pactum::tools::add_control_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
