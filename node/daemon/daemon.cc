@@ -18,6 +18,20 @@ class Daemon::Nonces final : public NonceSource {
   crypto::Nonce next() override { return crypto::random_nonce(); }
 };
 
+// The core's LedgerProofs port: consistency proofs of our own ledger, read on
+// the io thread (a Ledger is thread-safe; the worker appends meanwhile).
+class Daemon::Proofs final : public LedgerProofs {
+ public:
+  explicit Proofs(ledger::Ledger& ledger) : ledger_(ledger) {}
+  Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) override {
+    PACTUM_TRY(ledger::ConsistencyProof p, ledger_.prove_consistency(from_size, to_size));
+    return std::move(p.path);
+  }
+
+ private:
+  ledger::Ledger& ledger_;
+};
+
 namespace {
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -63,6 +77,8 @@ Result<void> Daemon::open_and_restore(const CoreFactory& make_core) {
   cc.policy_toml = identity_.policy_toml;
   for (const PartnerConfig& p : config_.partners) cc.partners.push_back(Partner{p.name, p.org_root});
   cc.nonces = nonces_.get();
+  proofs_ = std::make_unique<Proofs>(*ledger_);
+  cc.proofs = proofs_.get();
   auto core = make_core(cc);
   if (!core) {
     // The core refuses only its configuration; name the config key it came from.

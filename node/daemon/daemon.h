@@ -75,11 +75,13 @@ class Daemon final : public ApiBackend {
   void note_message(std::uint16_t kind, ByteSpan envelope);
 
   class Nonces;
+  class Proofs;
   boost::asio::io_context& io_;
   DaemonConfig config_;
   NodeIdentity identity_;
   std::unique_ptr<Nonces> nonces_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<Proofs> proofs_;                       // The core's LedgerProofs over ledger_.
   std::unique_ptr<NodeCore> core_;
   std::unique_ptr<LedgerWorker> worker_;
   std::unique_ptr<net::Transport> transport_;
