@@ -97,12 +97,30 @@ Result<ledger::PartyLedgerEvidence> collect(const PartyFiles& p, ByteSpan contra
   return ledger::collect_party_ledger(*lg, contract_id);
 }
 
+// The checkpoint an anchor receipt names is the signer's checkpoint at
+// anchoring time, usually older than the latest one the ledger proves
+// entries against: the bundle carries it too, so the receipt can be checked.
+Result<void> add_receipt_checkpoint(ledger::PartyParts& p) {
+  if (p.anchor_receipt.empty()) return Ok();
+  PACTUM_TRY(auto env, protocol::decode<wire::Envelope>(p.anchor_receipt));
+  auto payload = env.root().getBody().getPayload();
+  if (!payload.isAnchorReceipt()) return Fail(Errc::kWrongKind, "the anchor receipt file holds another message");
+  std::string note(payload.getAnchorReceipt().getCheckpoint().cStr());
+  for (const ledger::CheckpointParts& c : p.checkpoints) {
+    if (c.note == note) return Ok();
+  }
+  ledger::CheckpointParts c;
+  c.note = std::move(note);
+  p.checkpoints.push_back(std::move(c));
+  return Ok();
+}
+
 Result<void> add_party_files(const PartyFiles& f, ledger::PartyParts& p) {
   PACTUM_TRY(p.org_certificate, read_file(f.org_cert));
   PACTUM_TRY(p.node_certificate, read_file(f.node_cert));
   if (!f.anchor_receipt.empty()) { PACTUM_TRY(p.anchor_receipt, read_file(f.anchor_receipt)); }
   if (p.anchor_receipt.empty()) return Fail(Errc::kNotFound, "no anchor receipt: the partner's ledger holds none; give --*-anchor-receipt");
-  return Ok();
+  return add_receipt_checkpoint(p);
 }
 
 Result<settlement::TaxTable> load_tax_table(const std::string& file) {
