@@ -43,6 +43,7 @@ const std::vector<std::pair<std::string, Suite>>& suites() {
       {"negotiation", &bench_negotiation},
       {"ledger", &bench_ledger},
       {"transport", &bench_transport},
+      {"node", &bench_node},
   };
   return kSuites;
 }

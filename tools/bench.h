@@ -39,5 +39,6 @@ std::vector<BenchRow> bench_protocol(const BenchOptions& opt);
 std::vector<BenchRow> bench_negotiation(const BenchOptions& opt);
 std::vector<BenchRow> bench_ledger(const BenchOptions& opt);
 std::vector<BenchRow> bench_transport(const BenchOptions& opt);
+std::vector<BenchRow> bench_node(const BenchOptions& opt);
 
 }  // namespace pactum::tools
