@@ -40,6 +40,27 @@ TEST(Frame, HeartbeatAckCloseGoldenVectors) {
             "0e00000000000000" "0100000022000000" "6279650000000000");
 }
 
+TEST(Frame, RefuseGoldenVector) {
+  // docs/transport.md: Refuse{seq = 4, reason = 1 (open_negotiations_limit), detail = "x"}.
+  EXPECT_EQ(hex(*encode_refuse(4, PayloadRefusal::kOpenNegotiationsLimit, "x")),
+            "00000038"                          // length 56
+            "0000000001000100"                  // root: struct, 1 data word, 1 pointer
+            "0500000000000000"                  // Frame data: discriminant 5 (refuse)
+            "0000000002000100"                  // -> Refuse: 2 data words, 1 pointer
+            "0400000000000000"                  // seq 4
+            "0100000000000000"                  // reason 1
+            "0100000012000000"                  // -> detail: byte list, 2 elements ("x", NUL)
+            "7800000000000000");                // "x" + NUL + padding
+  // The detail is bounded and ASCII, as a Close's.
+  auto f = encode_refuse(9, PayloadRefusal::kOpenNegotiationsLimit, std::string(1000, 'y') + "\xff");
+  ASSERT_TRUE(f.has_value());
+  auto d = decode_frame(ByteSpan(*f).subspan(kLengthPrefixBytes));
+  ASSERT_TRUE(d.has_value());
+  ASSERT_TRUE(d->root().isRefuse());
+  EXPECT_EQ(d->root().getRefuse().getSeq(), 9u);
+  EXPECT_EQ(d->root().getRefuse().getDetail().size(), kCloseDetailBytesMax);
+}
+
 TEST(Frame, RoundTripsEveryKind) {
   const Bytes cert(100, 0xCE), checkpoint(33, 0xC7);
   auto hello = encode_hello(cert, checkpoint, 42);
