@@ -67,7 +67,9 @@ ID1=$(deal sellera)
 contract_done buyer "$ID1"; contract_done sellera "$ID1"
 TOTAL=$(get buyer /v1/contracts | jq_ "[c for c in d['contracts'] if c['negotiation_id']=='$ID1'][0]['settlement']['invoiced_total_minor']")
 [[ "$TOTAL" != "0" ]] || fail "invoiced total 0"
-get buyer /v1/checkpoint | jq_ "d['note']" | head -1 | grep -qx buyer || fail "checkpoint origin"
+# No `| head` here: under pipefail, head closing the pipe early fails the writer.
+ORIGIN=$(get buyer /v1/checkpoint | jq_ "d['note'].splitlines()[0]")
+[[ $ORIGIN == buyer ]] || fail "checkpoint origin: $ORIGIN"
 IDX=$(get buyer /v1/contracts | jq_ "[c for c in d['contracts'] if c['negotiation_id']=='$ID1'][0]['ledger_index']")
 get buyer "/v1/proof?index=$IDX" | jq_ "d['index']" | grep -qx "$IDX" || fail "proof of $IDX"
 ok "deal buyer<->sellera: proposed, countered, accepted, anchored and settled on both ($TOTAL minor invoiced)"
