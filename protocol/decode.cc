@@ -393,6 +393,14 @@ Result<DecodedMessage> SchemaPlan::decode(ByteSpan bytes, Canonical mode,
                                               std::to_string(limits.max_bytes) + " bytes");
     }
     storage = load(std::move(normalized), limits);
+    // Spend the budget exactly as a strict decode of the normalized bytes
+    // would (isCanonical, walk, re-encoding check), so normalizing never
+    // accepts bytes that the strict decode of its own output refuses (a
+    // libFuzzer find: a list of zero-size elements fit one pass, not three).
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { canonical = storage->reader->isCanonical(); })) {
+      return Fail(error_from_exception(*e, "decode"));
+    }
+    if (!canonical) return Fail(Errc::kNonCanonical, "normalized message is not canonical");
   }
 
   bool reproduces = true;

@@ -66,6 +66,12 @@ Result<Bytes> reference_decode(ByteSpan bytes, Canonical mode, capnp::StructSche
     words = std::move(normalized);
     segments[0] = words.asPtr();
     reader.emplace(kj::arrayPtr(segments, 1), reader_options(limits));  // A fresh budget, as before.
+    // Since the zero-size-list fuzz find, normalized bytes are checked as a
+    // strict decode of them would be: isCanonical, walk, re-encoding.
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { canonical = reader->isCanonical(); })) {
+      return Fail(error_from_exception(*e, "decode"));
+    }
+    if (!canonical) return Fail(Errc::kNonCanonical, "normalized not canonical");
   }
   bool reproduces = true;
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
