@@ -17,6 +17,8 @@ namespace json = boost::json;
 // An API answer larger than this is not from a pactum node.
 constexpr std::size_t kReplyBytesMax = 64u << 20;
 
+}  // namespace
+
 Result<std::pair<std::string, std::uint16_t>> host_port(std::string url) {
   if (url.starts_with("http://")) url = url.substr(7);
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -32,18 +34,22 @@ Result<std::pair<std::string, std::uint16_t>> host_port(std::string url) {
   return std::pair<std::string, std::uint16_t>{url.substr(0, colon), static_cast<std::uint16_t>(port)};
 }
 
-}  // namespace
-
-Result<std::pair<unsigned, json::value>> api_call(const std::string& node, http::verb verb,
-                                                  const std::string& target, const Bytes* body) {
+Result<asio::ip::tcp::socket> connect_node(asio::io_context& io, const std::string& node) {
   PACTUM_TRY(auto hp, host_port(node));
-  asio::io_context io;
   asio::ip::tcp::socket sock(io);
   boost::system::error_code ec;
   asio::ip::tcp::resolver res(io);
   auto eps = res.resolve(hp.first, std::to_string(hp.second), ec);
   if (!ec) asio::connect(sock, eps, ec);
   if (ec) return Fail(Errc::kIo, "cannot reach the node at " + node + ": " + ec.message());
+  return sock;
+}
+
+Result<std::pair<unsigned, json::value>> api_call(const std::string& node, http::verb verb,
+                                                  const std::string& target, const Bytes* body) {
+  asio::io_context io;
+  PACTUM_TRY(auto sock, connect_node(io, node));
+  boost::system::error_code ec;
   http::request<http::string_body> req(verb, target, 11);
   req.set(http::field::host, "pactum");
   if (body != nullptr) {

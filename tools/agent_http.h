@@ -3,6 +3,8 @@
 // Thread-compatible: each call uses its own io_context and socket.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <cstdint>
@@ -12,6 +14,11 @@
 #include "base/base.h"
 
 namespace pactum::tools {
+
+// "host:port" or "http://host:port" split; kInvalidArgument naming --node.
+Result<std::pair<std::string, std::uint16_t>> host_port(std::string url);
+// A TCP connection to the node's agent API; kIo when it cannot be reached.
+Result<boost::asio::ip::tcp::socket> connect_node(boost::asio::io_context& io, const std::string& node);
 
 // One exchange with the node at `node` ("host:port" or "http://host:port").
 // On success the HTTP status and the parsed JSON body (any status). Errors:

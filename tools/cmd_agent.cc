@@ -39,32 +39,6 @@ struct AgentArgs {
   bool json_out = false;
 };
 
-Result<std::pair<std::string, std::uint16_t>> host_port(std::string url) {
-  if (url.starts_with("http://")) url = url.substr(7);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  std::size_t colon = url.rfind(':');
-  if (colon == std::string::npos) return Fail(Errc::kInvalidArgument, "--node " + url + ": need host:port");
-  unsigned port = 0;
-  try {
-    port = static_cast<unsigned>(std::stoul(url.substr(colon + 1)));
-  } catch (const std::exception&) {
-    port = 70000;
-  }
-  if (port == 0 || port > 65535) return Fail(Errc::kInvalidArgument, "--node " + url + ": bad port");
-  return std::pair<std::string, std::uint16_t>{url.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
-
-Result<asio::ip::tcp::socket> connect(asio::io_context& io, const std::string& node) {
-  PACTUM_TRY(auto hp, host_port(node));
-  asio::ip::tcp::socket sock(io);
-  boost::system::error_code ec;
-  asio::ip::tcp::resolver res(io);
-  auto eps = res.resolve(hp.first, std::to_string(hp.second), ec);
-  if (!ec) asio::connect(sock, eps, ec);
-  if (ec) return Fail(Errc::kIo, "cannot reach the node at " + node + ": " + ec.message());
-  return sock;
-}
-
 Result<std::pair<unsigned, json::value>> call(const std::string& node, http::verb verb,
                                               const std::string& target, const Bytes* body) {
   return api_call(node, verb, target, body);
@@ -321,7 +295,7 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
 
 Result<void> run_watch(const AgentArgs& a) {
   asio::io_context io;
-  PACTUM_TRY(auto sock, connect(io, a.node));
+  PACTUM_TRY(auto sock, connect_node(io, a.node));
   std::string target = "/v1/events";
   if (!a.agent.empty() || !a.key.empty()) {
     crypto::PublicKey k{};

@@ -8,6 +8,13 @@
 # listed as an approver besides the org root (the demo's approver key).
 fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*/log; do echo "== $f" >&2; tail -20 "$f" >&2; done; exit 1; }
 ok() { echo "ok: $*"; }
+# fed_cleanup: the tests' exit trap. Kills every process in PIDS; removes WORK
+# unless KEEP is set.
+fed_cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ "${KEEP:-}" == "" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
 free_ports() { python3 - "$1" <<'PY'
 import socket, sys
 socks = []

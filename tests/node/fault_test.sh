@@ -11,14 +11,9 @@ set -euo pipefail
 PACTUMD=$(realpath "$1"); PACTUM=$(realpath "$2"); DEALS=${3:-30}; KILLS=${4:-6}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d /tmp/pactum-fault.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [[ "${KEEP:-}" == "" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
-}
-trap cleanup EXIT INT TERM
 source "$HERE/../../tools/federation_lib.sh"
+PIDS=()
+trap fed_cleanup EXIT INT TERM
 cd "$WORK"
 read -r PROXY_TO_A PROXY_TO_BUYER <<< "$(free_ports 2)"
 

@@ -9,14 +9,9 @@
 set -euo pipefail
 PACTUMD=$(realpath "$1"); PACTUM=$(realpath "$2"); CONCURRENT=${3:-200}
 WORK=$(mktemp -d /tmp/pactum-fed.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [[ "${KEEP:-}" == "" ]]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
-}
-trap cleanup EXIT INT TERM
 source "$(dirname "${BASH_SOURCE[0]}")/../../tools/federation_lib.sh"
+PIDS=()
+trap fed_cleanup EXIT INT TERM
 cd "$WORK"
 
 # ---------------------------------------------------------------- set-up
