@@ -237,7 +237,7 @@ bool CoreImpl::peer_anchor_receipt(const OrgKey& from, const Bytes& envelope, co
     ++stats_.verification_failures;
     return false;
   }
-  witness_note(from, env.info.sender, note, std::nullopt);
+  witness_note(from, env.info.sender, note, std::nullopt, &*cp);
   if (!d->peer_anchor_receipt.empty()) {
     resend_receipts(*d);
     return false;

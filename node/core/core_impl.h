@@ -200,8 +200,13 @@ class CoreImpl final : public NodeCore {
   // cosigns it when `proof` (a Checkpoint message's) shows it extends the one
   // we cosigned last. Without `proof` (anchor receipts, handshakes) it cosigns
   // only a first checkpoint of that key.
+  // `verified`: the note's checkpoint when the caller has just checked its
+  // signature (one Ed25519 verification per note, not one per caller).
   void witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note,
-                    const std::optional<ProofIn>& proof);
+                    const std::optional<ProofIn>& proof, const ledger::Checkpoint* verified = nullptr);
+  // The checkpoint body of `note` when it is one we signed recently (so its
+  // signature needs no check), else nullopt.
+  std::optional<std::string> our_recent_note_text(const std::string& note) const;
   // Ok when `cp` may be cosigned after `last`; else the typed refusal.
   std::optional<CosignRefusal> cosign_refusal(const CosignedCheckpoint& last, const ledger::Checkpoint& cp,
                                               const std::optional<ProofIn>& proof) const;
@@ -250,6 +255,7 @@ class CoreImpl final : public NodeCore {
   std::size_t failed_waiting_ = 0;                  // Entries of pending_ waiting for a retry.
   std::map<Digest, std::deque<Bytes>> early_escrow_;  // By contract id, before the deal exists here.
   std::string our_note_;                            // Our latest signed checkpoint.
+  std::deque<std::string> our_recent_notes_;        // The last kOwnNotesRemembered of ours, newest last.
   std::uint64_t our_size_ = 0;
   std::int64_t now_ms_ = 0;
   std::uint64_t next_append_id_ = 1;

@@ -30,6 +30,10 @@ inline constexpr std::int64_t kAppendRetryMaxMs = 5'000;
 // After this many failed attempts of one entry the core raises one
 // ledger-failure alarm (an operator must look) and keeps retrying.
 inline constexpr int kAppendAttemptsAlarm = 3;
+// Our own latest checkpoints remembered, so that a partner's cosignature of
+// one of them needs no check of our own signature (a cosignature answers one
+// of the last few we sent).
+inline constexpr std::size_t kOwnNotesRemembered = 8;
 // Hashes in a consistency proof we accept: RFC 9162 proofs between 64-bit
 // tree sizes have at most 2 * 64 of them.
 inline constexpr std::size_t kConsistencyProofHashesMax = 128;

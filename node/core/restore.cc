@@ -15,6 +15,8 @@ void CoreImpl::on_event(const CheckpointTaken& e) {
   if (e.size < our_size_) return;  // Stale: a newer one is known.
   our_note_.assign(e.signed_note.begin(), e.signed_note.end());
   our_size_ = e.size;
+  our_recent_notes_.push_back(our_note_);
+  if (our_recent_notes_.size() > kOwnNotesRemembered) our_recent_notes_.pop_front();
   send_pending_anchor_receipts();
   broadcast_checkpoint();
 }
@@ -32,7 +34,8 @@ void CoreImpl::on_event(const PeerConnected& e) {
     auto origin_end = note.find('\n');
     for (const PublicKey& key : peer.node_keys) {
       auto vk = ledger::make_verifier_key(note.substr(0, origin_end == std::string::npos ? 0 : origin_end), key);
-      if (vk && ledger::open_checkpoint(note, *vk)) witness_note(e.peer, key, note, std::nullopt);
+      if (!vk) continue;
+      if (auto cp = ledger::open_checkpoint(note, *vk)) witness_note(e.peer, key, note, std::nullopt, &*cp);
     }
   }
   catch_up(e.peer);

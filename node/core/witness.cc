@@ -12,6 +12,14 @@ std::string first_line(const std::string& note) {
   return end == std::string::npos ? std::string() : note.substr(0, end);
 }
 
+// The text of a signed note whose signature was checked (or that we signed):
+// a signed note is its text (ending in a newline), a blank line, signatures.
+std::string note_text(const std::string& note) {
+  auto end = note.rfind("\n\n");  // As ledger::open_note splits it.
+  PACTUM_ASSERT(end != std::string::npos);  // open_note accepted it, or we made it.
+  return note.substr(0, end + 1);
+}
+
 // The C2SP tlog-cosignature/v1 signed message for checkpoint body `text`.
 std::string cosigned_message(std::uint64_t timestamp_s, const std::string& text) {
   return std::string(kCosignatureHeader) + "time " + std::to_string(timestamp_s) + "\n" + text;
@@ -126,8 +134,10 @@ void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelop
     return witness_note(from, env.info.sender, note, proof.has_value() ? proof : std::optional<ProofIn>(ProofIn{}));
   }
   // A cosignature of one of our checkpoints by the partner node that signed the envelope.
+  auto recent = our_recent_note_text(note);
   auto ours = ledger::make_verifier_key(node_name_, node_key_->public_key());
-  auto text = ours ? ledger::open_note(note, *ours) : Result<std::string>(Fail(ours.error()));
+  auto text = recent ? Result<std::string>(std::move(*recent))
+              : ours ? ledger::open_note(note, *ours) : Result<std::string>(Fail(ours.error()));
   auto cp = text ? ledger::parse_checkpoint_body(*text) : Result<ledger::Checkpoint>(Fail(text.error()));
   if (!cp) {
     ++stats_.verification_failures;
@@ -158,6 +168,11 @@ void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelop
   }
 }
 
+std::optional<std::string> CoreImpl::our_recent_note_text(const std::string& note) const {
+  if (std::find(our_recent_notes_.begin(), our_recent_notes_.end(), note) == our_recent_notes_.end()) return std::nullopt;
+  return note_text(note);
+}
+
 std::optional<CosignRefusal> CoreImpl::cosign_refusal(const CosignedCheckpoint& last, const ledger::Checkpoint& cp,
                                                       const std::optional<ProofIn>& proof) const {
   if (last.size == 0) return std::nullopt;  // Trust on first use: nothing to be consistent with.
@@ -170,10 +185,10 @@ std::optional<CosignRefusal> CoreImpl::cosign_refusal(const CosignedCheckpoint& 
 }
 
 void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const std::string& note,
-                            const std::optional<ProofIn>& proof) {
+                            const std::optional<ProofIn>& proof, const ledger::Checkpoint* verified) {
   auto vk = ledger::make_verifier_key(first_line(note), node_key);
-  auto text = vk ? ledger::open_note(note, *vk) : Result<std::string>(Fail(vk.error()));
-  auto cp = text ? ledger::open_checkpoint(note, *vk) : Result<ledger::Checkpoint>(Fail(text.error()));
+  auto cp = !vk ? Result<ledger::Checkpoint>(Fail(vk.error()))
+                : verified != nullptr ? Result<ledger::Checkpoint>(*verified) : ledger::open_checkpoint(note, *vk);
   if (!cp) {
     ++stats_.verification_failures;
     return;
@@ -230,9 +245,10 @@ void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const
     while (notes.size() > kCheckpointsPerKeyMax) notes.erase(notes.begin());
   }
   if (refusal) return;  // Recorded (for equivocation checks) but not a cosignature request.
-  last = CosignedCheckpoint{cp->size, cp->root, note, *text};
+  std::string text = note_text(note);
+  last = CosignedCheckpoint{cp->size, cp->root, note, text};
   ++stats_.checkpoints_cosigned;
-  cosign(from, note, *text);
+  cosign(from, note, text);
 }
 
 void CoreImpl::cosign(const OrgKey& from, const std::string& note, const std::string& text) {

@@ -32,9 +32,10 @@ std::vector<Bytes> Daemon::transcript(const crypto::Digest& negotiation_id) cons
 
 void Daemon::note_message(std::uint16_t kind, ByteSpan envelope) {
   if (kind != static_cast<std::uint16_t>(ledger::EntryKind::kNegotiationMessage)) return;
-  auto env = protocol::open_envelope(envelope);
-  if (!env) return;  // The core appended it, so it verified; nothing to show otherwise.
-  auto p = env->body().getPayload();
+  // The core verified it before appending it: decode, do not verify again.
+  auto env = protocol::decode<wire::Envelope>(envelope);
+  if (!env) return;
+  auto p = env->root().getBody().getPayload();
   capnp::Data::Reader id;
   using W = wire::Body::Payload;
   switch (p.which()) {
