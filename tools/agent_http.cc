@@ -4,6 +4,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 
@@ -91,8 +93,17 @@ std::int64_t unix_now_ms() {
 }
 
 std::uint64_t unix_sequence() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch()).count());
+  // Strictly increasing within the process too: threads of `pactum agent
+  // drive` that sign in the same microsecond still get distinct numbers.
+  static std::atomic<std::uint64_t> last{0};
+  const auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch()).count());
+  std::uint64_t prev = last.load();
+  std::uint64_t next = 0;
+  do {
+    next = std::max(now, prev + 1);
+  } while (!last.compare_exchange_weak(prev, next));
+  return next;
 }
 
 }  // namespace pactum::tools

@@ -1,6 +1,6 @@
 // The agent API client the `pactum agent|org|escrow` commands share: one
 // HTTP/1.1 exchange per call with a pactumd agent API (docs/agent-api.yaml).
-// Thread-compatible: each call uses its own io_context and socket.
+// Thread-safe: each call uses its own io_context and socket.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -35,7 +35,8 @@ Result<boost::json::object> api_submit(const std::string& node, const Bytes& env
 
 // Unix milliseconds now (signed timestamps of what the CLI signs).
 std::int64_t unix_now_ms();
-// A sender sequence number that grows across runs of the CLI: microseconds.
+// A sender sequence number that grows across runs of the CLI (microseconds)
+// and strictly across calls in one process. Thread-safe.
 std::uint64_t unix_sequence();
 
 }  // namespace pactum::tools

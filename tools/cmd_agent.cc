@@ -4,8 +4,6 @@
 // agent API (docs/agent-api.yaml); `watch` follows the node's event stream.
 // Terms come from a TOML file (docs/examples/terms.toml) or flags.
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include "protocol/negotiation_wire.h"
 #include "protocol/protocol.h"
 #include "tools/agent_http.h"
+#include "tools/agent_messages.h"
 #include "tools/cli.h"
 #include "tools/files.h"
 #include "tools/key_io.h"
@@ -24,7 +23,6 @@ namespace pactum::tools {
 namespace {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 namespace json = boost::json;
 using protocol::NegEvent;
 
@@ -38,23 +36,6 @@ struct AgentArgs {
   Bytes previous_offer;                    // Counter: the offer it replaces (escrow is kept).
   bool json_out = false;
 };
-
-Result<std::pair<unsigned, json::value>> call(const std::string& node, http::verb verb,
-                                              const std::string& target, const Bytes* body) {
-  return api_call(node, verb, target, body);
-}
-
-Result<std::int32_t> civil_day(const std::string& text, const std::string& what) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) {
-    return Fail(Errc::kInvalidArgument, what + ": '" + text + "' is not YYYY-MM-DD");
-  }
-  using namespace std::chrono;
-  year_month_day ymd{year{y}, month{m}, day{d}};
-  if (!ymd.ok()) return Fail(Errc::kInvalidArgument, what + ": '" + text + "' is not a date");
-  return static_cast<std::int32_t>(sys_days{ymd}.time_since_epoch().count());
-}
 
 // Terms TOML keys override nothing given as flags: flags win.
 Result<void> read_terms_file(AgentArgs& a) {
@@ -83,159 +64,6 @@ Result<void> read_terms_file(AgentArgs& a) {
   return Ok();
 }
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// Escrow terms of an offer: none, new ones (propose --arbiter), or those of
-// the offer a counter replaces, so a counter never drops the escrow.
-struct EscrowSpec {
-  bool fresh = false;
-  crypto::PublicKey buyer{}, seller{}, arbiter{};
-  const Bytes* previous_offer = nullptr;
-};
-
-Result<void> set_escrow(wire::ContractTerms::Builder t, const EscrowSpec& e) {
-  if (e.fresh) {
-    // Milestones are left to settlement: one acceptance milestone per invoice (docs/node.md).
-    t.setArbiterKey(capnp::Data::Reader(e.arbiter.data(), e.arbiter.size()));
-    auto w = t.initEscrow();
-    w.setBuyerKey(capnp::Data::Reader(e.buyer.data(), e.buyer.size()));
-    w.setSellerKey(capnp::Data::Reader(e.seller.data(), e.seller.size()));
-    return Ok();
-  }
-  if (e.previous_offer == nullptr || e.previous_offer->empty()) return Ok();
-  PACTUM_TRY(auto prev, protocol::decode<wire::Envelope>(*e.previous_offer));
-  auto p = prev.root().getBody().getPayload();
-  using W = wire::Body::Payload;
-  if (p.which() != W::PROPOSE && p.which() != W::COUNTER) return Ok();
-  auto pt = p.which() == W::PROPOSE ? p.getPropose().getTerms() : p.getCounter().getTerms();
-  if (!pt.hasEscrow()) return Ok();
-  t.setEscrow(pt.getEscrow());
-  t.setArbiterKey(pt.getArbiterKey());
-  return Ok();
-}
-
-// Complete, settleable terms: the offer as one flat monthly charge plus the
-// contract window and conventions settlement needs.
-Result<Bytes> build_message(const protocol::MessageSpec& s, const crypto::SecretKey& key,
-                            std::int32_t start_day, std::int32_t end_day, const EscrowSpec& escrow) {
-  protocol::EnvelopeBuilder b;
-  auto p = b.payload();
-  auto context = [&](wire::NegotiationContext::Builder c) -> Result<void> {
-    c.setNegotiationId(capnp::Data::Reader(s.negotiation_id.data(), 16));
-    c.setPreviousHash(capnp::Data::Reader(s.prev_hash.data(), s.prev_hash.size()));
-    c.setRound(s.round);
-    auto ref = c.initMandate();
-    ref.setMandateId(capnp::Data::Reader(s.mandate_id.data(), s.mandate_id.size()));
-    // Embedded every time: a node that knows the mandate skips the check.
-    PACTUM_TRY(auto env, protocol::decode<wire::Envelope>(*s.mandate_envelope));
-    ref.setEnvelope(env.root());
-    return Ok();
-  };
-  auto terms = [&](wire::ContractTerms::Builder t) -> Result<void> {
-    PACTUM_CHECK(protocol::fill_terms(t, s));
-    t.setStartDay(start_day);
-    t.setEndDay(end_day);
-    auto c = t.getPricing().initConventions();
-    c.setDayCount(wire::settlement::DayCount::ACTUAL);
-    c.setRounding(wire::settlement::RoundingMode::HALF_EVEN);
-    c.setRoundingPoint(wire::settlement::RoundingPoint::EXACT_PRODUCT);
-    c.setTaxRounding(wire::settlement::TaxRounding::PER_INVOICE);
-    c.setCurrencyTable(1);
-    t.getPricing().getCharges()[0].setTaxCode("standard");
-    return set_escrow(t, escrow);
-  };
-  try {
-    switch (s.kind) {
-      case NegEvent::kPropose: {
-        auto m = p.initPropose();
-        PACTUM_CHECK(context(m.initContext()));
-        PACTUM_CHECK(terms(m.initTerms()));
-        m.setOfferExpiresMs(s.expires_ms);
-        break;
-      }
-      case NegEvent::kCounter: {
-        auto m = p.initCounter();
-        PACTUM_CHECK(context(m.initContext()));
-        PACTUM_CHECK(terms(m.initTerms()));
-        m.setOfferExpiresMs(s.expires_ms);
-        break;
-      }
-      case NegEvent::kAccept: {
-        auto m = p.initAccept();
-        PACTUM_CHECK(context(m.initContext()));
-        m.setTermsHash(capnp::Data::Reader(s.terms_hash.data(), s.terms_hash.size()));
-        break;
-      }
-      case NegEvent::kReject: {
-        auto m = p.initReject();
-        PACTUM_CHECK(context(m.initContext()));
-        m.setReason(wire::RejectReason::UNACCEPTABLE_TERMS);
-        break;
-      }
-      case NegEvent::kWithdraw:
-        PACTUM_CHECK(context(p.initWithdraw().initContext()));
-        break;
-      case NegEvent::kApprove: case NegEvent::kDeny: case NegEvent::kEscalate:
-      case NegEvent::kExpire: case NegEvent::kFail: case NegEvent::kCommit:
-        return Fail(Errc::kInvalidArgument, "not an agent message");
-    }
-  } catch (const kj::Exception& e) {
-    return Fail(Errc::kMalformedMessage, std::string("building the message: ") + e.getDescription().cStr());
-  }
-  // Sequence numbers must grow per sender across runs of this command: microseconds do.
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
-  return b.seal(key, static_cast<std::uint64_t>(us), us / 1000);
-}
-
-Result<crypto::Digest> digest_from_hex(const std::string& hex, const std::string& what) {
-  auto b = crypto::hex_decode(hex);
-  if (!b || (b->size() != 16 && b->size() != 32)) {
-    return Fail(Errc::kInvalidArgument, what + ": need a 32- or 64-digit hex id");
-  }
-  crypto::Digest d{};
-  std::copy(b->begin(), b->end(), d.begin());
-  return d;
-}
-
-// Fills the parties, round and hash link of a follow-up message from what our node holds.
-Result<void> link_to_node(AgentArgs& a, protocol::MessageSpec& s) {
-  PACTUM_TRY(s.negotiation_id, digest_from_hex(a.negotiation, "--negotiation"));
-  PACTUM_TRY(auto view, call(a.node, http::verb::get, "/v1/negotiations/" + a.negotiation, nullptr));
-  if (view.first != 200) return Fail(Errc::kNotFound, "node: " + json::serialize(view.second));
-  const json::object& n = view.second.as_object();
-  PACTUM_TRY(s.buyer_org, crypto::public_key_from_text(std::string(n.at("buyer_org").as_string())));
-  PACTUM_TRY(s.seller_org, crypto::public_key_from_text(std::string(n.at("seller_org").as_string())));
-  PACTUM_TRY(s.terms_hash, digest_from_hex(std::string(n.at("terms_hash").as_string()), "terms_hash"));
-  PACTUM_TRY(auto msgs, call(a.node, http::verb::get, "/v1/negotiations/" + a.negotiation + "/messages", nullptr));
-  const json::array& list = msgs.second.as_object().at("messages").as_array();
-  if (list.empty()) return Fail(Errc::kNotFound, "the node holds no message of negotiation " + a.negotiation);
-  PACTUM_TRY(Bytes last, crypto::base64_decode(std::string(list.back().as_string())));
-  PACTUM_TRY(auto env, protocol::open_envelope(last));
-  s.prev_hash = env.info.message_hash;
-  for (auto it = list.rbegin(); it != list.rend(); ++it) {
-    PACTUM_TRY(Bytes b, crypto::base64_decode(std::string(it->as_string())));
-    PACTUM_TRY(auto d, protocol::decode<wire::Envelope>(b));
-    auto w = d.root().getBody().getPayload().which();
-    if (w == wire::Body::Payload::PROPOSE || w == wire::Body::Payload::COUNTER) {
-      a.previous_offer = std::move(b);
-      break;
-    }
-  }
-  auto p = env.body().getPayload();
-  using W = wire::Body::Payload;
-  std::uint32_t round = 0;
-  if (p.which() == W::PROPOSE) round = p.getPropose().getContext().getRound();
-  else if (p.which() == W::COUNTER) round = p.getCounter().getContext().getRound();
-  else if (p.which() == W::ACCEPT) round = p.getAccept().getContext().getRound();
-  else return Fail(Errc::kNegotiationClosed, "negotiation " + a.negotiation + " has ended");
-  s.round = round + 1;
-  return Ok();
-}
-
 Result<void> run_message(AgentArgs a, NegEvent kind) {
   PACTUM_TRY(crypto::SecretKey key, load_secret_key(a.key));
   PACTUM_TRY(Bytes mandate_bytes, read_file(a.mandate));
@@ -253,7 +81,7 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
     if (!a.buyer_org.empty()) { PACTUM_TRY(s.buyer_org, load_public_key(a.buyer_org)); }
   } else {
     if (a.negotiation.empty()) return Fail(Errc::kInvalidArgument, "--negotiation ID is required");
-    PACTUM_CHECK(link_to_node(a, s));
+    PACTUM_TRY(a.previous_offer, link_to_node(a.node, a.negotiation, s));
   }
   std::int32_t start_day = 0, end_day = 0;
   if (kind == NegEvent::kPropose || kind == NegEvent::kCounter) {
@@ -271,7 +99,7 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
     }
     PACTUM_TRY(start_day, civil_day(a.start, "start"));
     PACTUM_TRY(end_day, civil_day(a.end, "end"));
-    if (a.expires_in_s > 0) s.expires_ms = now_ms() + a.expires_in_s * 1000;
+    if (a.expires_in_s > 0) s.expires_ms = unix_now_ms() + a.expires_in_s * 1000;
   }
   EscrowSpec escrow;
   escrow.previous_offer = &a.previous_offer;
@@ -282,7 +110,7 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
     escrow.seller = s.seller_org;
     if (!a.escrow_seller_key.empty()) { PACTUM_TRY(escrow.seller, load_public_key(a.escrow_seller_key)); }
   }
-  PACTUM_TRY(Bytes wire, build_message(s, key, start_day, end_day, escrow));
+  PACTUM_TRY(Bytes wire, build_agent_message(s, key, start_day, end_day, escrow));
   PACTUM_TRY(json::object reply, api_submit(a.node, wire, a.json_out));
   const json::object* o = &reply;
   if (!a.json_out) {

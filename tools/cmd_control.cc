@@ -9,20 +9,15 @@
 #include <memory>
 
 #include "escrow/escrow.h"
-#include "protocol/canonical.h"
-#include "protocol/escrow_codec.h"
-#include "protocol/negotiation_wire.h"
-#include "protocol/protocol.h"
 #include "tools/agent_http.h"
+#include "tools/agent_messages.h"
 #include "tools/cli.h"
 #include "tools/key_io.h"
 
 namespace pactum::tools {
 namespace {
 
-namespace http = boost::beast::http;
 namespace json = boost::json;
-using W = wire::Body::Payload;
 
 struct ControlArgs {
   std::string node = "127.0.0.1:7480", key, negotiation, contract, reason;
@@ -31,40 +26,10 @@ struct ControlArgs {
   bool json_out = false;
 };
 
-Result<crypto::Digest> id_from_hex(const std::string& hex, const std::string& what) {
-  auto b = crypto::hex_decode(hex);
-  if (!b || (b->size() != 16 && b->size() != 32)) return Fail(Errc::kInvalidArgument, what + ": need a 32- or 64-digit hex id");
-  crypto::Digest d{};
-  std::copy(b->begin(), b->end(), d.begin());
-  return d;
-}
-
-// The approval or denial of the escalated offer: it links to that offer
-// (the last message our node holds of the negotiation) and names its terms.
+// The approval or denial of the escalated offer (tools/agent_messages.h).
 Result<void> run_approval(const ControlArgs& a, bool approve) {
   PACTUM_TRY(crypto::SecretKey key, load_secret_key(a.key));
-  protocol::MessageSpec s;
-  s.kind = approve ? protocol::NegEvent::kApprove : protocol::NegEvent::kDeny;
-  PACTUM_TRY(s.negotiation_id, id_from_hex(a.negotiation, "--negotiation"));
-  PACTUM_TRY(auto msgs, api_call(a.node, http::verb::get, "/v1/negotiations/" + a.negotiation + "/messages", nullptr));
-  const json::object* o = msgs.second.if_object();
-  if (msgs.first != 200 || o == nullptr || !o->contains("messages")) {
-    return Fail(Errc::kNotFound, "node: " + json::serialize(msgs.second));
-  }
-  const json::array& list = o->at("messages").as_array();
-  if (list.empty()) return Fail(Errc::kNotFound, "the node holds no message of negotiation " + a.negotiation);
-  PACTUM_TRY(Bytes last, crypto::base64_decode(std::string(list.back().as_string())));
-  PACTUM_TRY(auto env, protocol::open_envelope(last));
-  auto p = env.body().getPayload();
-  if (p.which() != W::PROPOSE && p.which() != W::COUNTER) {
-    return Fail(Errc::kIllegalTransition, "the last message of " + a.negotiation + " is no offer awaiting approval");
-  }
-  auto ctx = p.which() == W::PROPOSE ? p.getPropose().getContext() : p.getCounter().getContext();
-  PACTUM_TRY(s.terms_hash, protocol::terms_hash(p.which() == W::PROPOSE ? p.getPropose().getTerms()
-                                                                          : p.getCounter().getTerms()));
-  s.prev_hash = env.info.message_hash;
-  s.round = ctx.getRound();
-  PACTUM_TRY(Bytes wire, protocol::build_negotiation_message(s, key, unix_sequence(), unix_now_ms()));
+  PACTUM_TRY(Bytes wire, build_approval(a.node, a.negotiation, key, approve));
   PACTUM_TRY(json::object reply, api_submit(a.node, wire, a.json_out));
   if (!a.json_out) std::printf("%s: negotiation %s: %s\n", approve ? "approve" : "deny", a.negotiation.c_str(),
                                reply.at("detail").as_string().c_str());
@@ -77,33 +42,10 @@ Result<void> run_kill_switch(const ControlArgs& a, const std::string& org, bool 
   PACTUM_TRY(crypto::SecretKey key, load_secret_key(a.key));
   crypto::PublicKey target = key.public_key();
   if (!org.empty()) { PACTUM_TRY(target, load_public_key(org)); }
-  protocol::EnvelopeBuilder b;
-  const std::int64_t now = unix_now_ms();
-  try {
-    auto k = b.payload().initKillSwitch();
-    k.setAction(engage ? wire::KillSwitchAction::ENGAGE : wire::KillSwitchAction::LIFT);
-    k.getScope().setOrganization(capnp::Data::Reader(target.data(), target.size()));
-    k.setEffectiveMs(now);
-    if (!a.reason.empty()) k.setNote(a.reason);
-  } catch (const kj::Exception& e) {
-    return Fail(Errc::kMalformedMessage, std::string("building the kill switch: ") + e.getDescription().cStr());
-  }
-  PACTUM_TRY(Bytes wire, b.seal(key, unix_sequence(), now));
+  PACTUM_TRY(Bytes wire, build_kill_switch(key, target, engage, a.reason));
   PACTUM_TRY(json::object reply, api_submit(a.node, wire, a.json_out));
   if (!a.json_out) std::printf("kill switch: %s\n", reply.at("detail").as_string().c_str());
   return Ok();
-}
-
-// The contract our node holds for a negotiation (or contract) id prefix.
-Result<json::object> find_contract(const ControlArgs& a) {
-  PACTUM_TRY(auto r, api_call(a.node, http::verb::get, "/v1/contracts", nullptr));
-  const json::object* o = r.second.if_object();
-  if (r.first != 200 || o == nullptr || !o->contains("contracts")) return Fail(Errc::kIo, "node: " + json::serialize(r.second));
-  for (const json::value& c : o->at("contracts").as_array()) {
-    const json::object& co = c.as_object();
-    if (std::string(co.at("negotiation_id").as_string()).starts_with(a.contract)) return co;
-  }
-  return Fail(Errc::kNotFound, "the node holds no contract of negotiation " + a.contract);
 }
 
 // The fields of the escrow event `verb` asks for.
@@ -112,11 +54,7 @@ Result<escrow::EscrowEvent> escrow_event(const ControlArgs& a, const std::string
   if (verb == "fund") {
     e.kind = escrow::EventKind::kFund;
     e.amount = a.amount_minor;
-    if (e.amount == 0) {
-      // Every invoice is held in full (docs/node.md): the escrow total is the invoiced total.
-      const std::string total(c.at("settlement").as_object().at("invoiced_total_minor").as_string());
-      e.amount = std::stoll(total);
-    }
+    if (e.amount == 0) { PACTUM_TRY(e.amount, invoiced_total_minor(c)); }
   } else if (verb == "accept") {
     e.kind = escrow::EventKind::kAcceptDelivery;
   } else if (verb == "dispute") {
@@ -143,22 +81,10 @@ Result<escrow::EscrowEvent> escrow_event(const ControlArgs& a, const std::string
 Result<void> run_escrow(const ControlArgs& a, const std::string& verb) {
   PACTUM_TRY(crypto::SecretKey key, load_secret_key(a.key));
   if (a.contract.size() < 8) return Fail(Errc::kInvalidArgument, "--contract: give at least 8 hex digits of the id");
-  PACTUM_TRY(json::object c, find_contract(a));
-  PACTUM_TRY(crypto::Digest terms_hash, id_from_hex(std::string(c.at("id").as_string()), "contract id"));
-  PACTUM_TRY(crypto::Digest negotiation, id_from_hex(std::string(c.at("negotiation_id").as_string()), "negotiation id"));
+  PACTUM_TRY(json::object c, find_contract(a.node, a.contract));
   PACTUM_TRY(escrow::EscrowEvent base, escrow_event(a, verb, c));
-  // The agent commands make the contract id the negotiation id (protocol::fill_terms).
-  std::copy_n(negotiation.begin(), base.contract_id.size(), base.contract_id.begin());
-  base.signer = key.public_key();
-  std::vector<std::uint32_t> milestones = a.milestones;
-  if (milestones.empty()) milestones.push_back(0);
-  if (base.kind != escrow::EventKind::kAcceptDelivery) milestones.resize(1);
-  for (std::uint32_t m : milestones) {
-    escrow::EscrowEvent e = base;
-    e.milestone = m;
-    crypto::random_bytes(MutableByteSpan(e.id.data(), e.id.size()));
-    e.timestamp_ms = unix_now_ms();
-    PACTUM_TRY(Bytes wire, protocol::seal_escrow_event(key, unix_sequence(), e, terms_hash));
+  PACTUM_TRY(std::vector<Bytes> wires, build_escrow_events(key, c, base, a.milestones));
+  for (const Bytes& wire : wires) {
     PACTUM_TRY(json::object reply, api_submit(a.node, wire, a.json_out));
     if (!a.json_out) std::printf("escrow %s: contract %s: %s\n", verb.c_str(), a.contract.c_str(),
                                  reply.at("detail").as_string().c_str());

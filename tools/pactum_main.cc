@@ -15,6 +15,7 @@ void add_sim_command(CLI::App& app);  // sim --seed N --seeds K --steps S (tools
 
 namespace pactum::tools {
 void add_control_commands(CLI::App& app);  // agent approve|deny, org kill-switch, escrow ... (tools/cmd_control.cc)
+void add_agent_drive_command(CLI::App& app);  // agent drive: the demo's agents in one process (tools/cmd_agent_drive.cc)
 }  // namespace pactum::tools
 
 int main(int argc, char** argv) {
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   pactum::tools::add_simulate_command(app);
   pactum::tools::add_sim_command(app);
   pactum::tools::add_control_commands(app);
+  pactum::tools::add_agent_drive_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
