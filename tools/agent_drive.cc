@@ -2,6 +2,7 @@
 #include "tools/agent_drive.h"
 
 #include <algorithm>
+#include <cctype>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <chrono>

@@ -98,7 +98,10 @@ echo "demo: three pactumd running (mutual TLS on loopback); negotiating $DEALS d
 # switch, the arbiter) runs in one process: the deals, the kill-switch
 # moment halfway, the wait for settlement on both nodes, then escrow for
 # every agreed contract and the dispute of the first (docs/demo.md).
-if ! "$PACTUM" agent drive --federation "$WORK" --deals "$DEALS" --json drive.json > drive.txt 2> drive.err; then
+# In the background only so that cleanup() can kill it on Ctrl-C or TERM.
+"$PACTUM" agent drive --federation "$WORK" --deals "$DEALS" --json drive.json > drive.txt 2> drive.err &
+PIDS+=("$!")
+if ! wait "$!"; then
   cat drive.txt drive.err >&2
   fail "the agents did not finish"
 fi
