@@ -127,8 +127,7 @@ Result<json::object> propose(const Federation& f, const AgentParty& seller, std:
                              std::string& negotiation) {
   protocol::MessageSpec s = spec_for(f.buyer, NegEvent::kPropose);
   crypto::random_bytes(MutableByteSpan(s.negotiation_id.data(), 16));
-  PACTUM_TRY(auto mandate, protocol::open_envelope(f.buyer.mandate, {.kind = protocol::PayloadKind::MANDATE}));
-  s.buyer_org = mandate.info.sender;
+  s.buyer_org = f.buyer.org;  // The mandate's signer (checked at load).
   s.seller_org = seller.org;
   s.offer = widget_offer(price, qty);
   EscrowSpec escrow;
@@ -276,6 +275,7 @@ Result<void> load_federation(const std::string& dir, Federation& f) {
     PACTUM_TRY(auto m, protocol::open_envelope(a.mandate, {.kind = protocol::PayloadKind::MANDATE}));
     a.mandate_id = m.info.message_hash;
     PACTUM_TRY(a.org, load_public_key(d + "org.pub"));
+    if (m.info.sender != a.org) return Fail(Errc::kInvalidArgument, d + "agent.mandate: not issued by org.pub's key");
     PACTUM_TRY(Bytes ready, read_file(d + "ready.json"));
     boost::system::error_code ec;
     json::value v = json::parse(std::string(as_chars(ready)), ec);
