@@ -162,6 +162,53 @@ Bytes encode_entry(const Entry& entry) {
 
 Bytes encode_entry_reference(const Entry& entry) { return encode_entry_capnp(entry); }
 
+namespace {
+
+std::uint64_t get_le(const std::uint8_t* in) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v |= std::uint64_t{in[i]} << (8 * i);
+  return v;
+}
+
+// The fixed layout of encode_entry_into, read back; true only if re-encoding
+// what was read reproduces `bytes` exactly (so they are canonical).
+bool decode_fixed_layout(ByteSpan bytes, Entry& out, Bytes& scratch) {
+  if (bytes.size() < kPrefixBytes + kWordBytes || bytes.size() > kEntryBytesMax ||
+      std::memcmp(bytes.data(), kEntryDomain.data(), kEntryDomain.size()) != 0)
+    return false;
+  const std::uint8_t* w = bytes.data() + kPrefixBytes;
+  const std::size_t data_words = (get_le(w) >> 32) & 0xffff;
+  if (data_words > 3) return false;
+  const std::size_t fixed = kPrefixBytes + (kFixedWords - 3 + data_words) * kWordBytes;
+  if (bytes.size() < fixed + kWordBytes) return false;
+  std::uint64_t data[3] = {0, 0, 0};
+  for (std::size_t i = 0; i < data_words; ++i) data[i] = get_le(w + (1 + i) * kWordBytes);
+  const std::uint8_t* p = w + (1 + data_words) * kWordBytes;
+  const std::size_t payload_bytes = get_le(p + 2 * kWordBytes) >> 35;
+  if (payload_bytes == 0 || payload_bytes > bytes.size() - fixed || data[2] > kEntryKindLast) return false;
+  EntryHeader h{data[0], static_cast<std::int64_t>(data[1]), static_cast<EntryKind>(data[2]), {}, {}};
+  std::memcpy(h.prev_hash.data(), p + 3 * kWordBytes, sizeof(Hash));
+  std::memcpy(h.id.data(), p + 7 * kWordBytes, sizeof(Id));
+  ByteSpan payload(p + 11 * kWordBytes, payload_bytes);
+  encode_entry_into(h, payload, scratch);
+  if (scratch.size() != bytes.size() || std::memcmp(scratch.data(), bytes.data(), bytes.size()) != 0) return false;
+  out.index = h.index;
+  out.timestamp_ms = h.timestamp_ms;
+  out.kind = h.kind;
+  out.prev_hash = h.prev_hash;
+  out.id = h.id;
+  out.payload.assign(payload.begin(), payload.end());
+  return true;
+}
+
+}  // namespace
+
+Result<void> decode_entry_into(ByteSpan bytes, Entry& out, Bytes& scratch) {
+  if (decode_fixed_layout(bytes, out, scratch)) return Ok();
+  PACTUM_TRY(out, decode_entry(bytes));
+  return Ok();
+}
+
 Result<Entry> decode_entry(ByteSpan bytes) {
   if (bytes.size() > kEntryBytesMax)
     return Fail(Errc::kLedgerCorrupt, "entry of " + std::to_string(bytes.size()) + " bytes over kEntryBytesMax");

@@ -20,6 +20,13 @@ struct EntryHeader {
 // byte-identical to encode_entry. REQUIRES: payload.size() <= kEntryPayloadBytesMax.
 void encode_entry_into(const EntryHeader& h, ByteSpan payload, Bytes& out);
 
+// Decodes `bytes` into `out` as decode_entry does, reusing out.payload's
+// capacity: bytes in the layout encode_entry_into writes (every canonical
+// entry with a payload) are read at their fixed offsets and accepted only if
+// re-encoding them into `scratch` gives the same bytes; anything else goes
+// through decode_entry, which accepts or names what is wrong.
+Result<void> decode_entry_into(ByteSpan bytes, Entry& out, Bytes& scratch);
+
 // The same bytes built with a capnp MessageBuilder and capnp::canonicalize
 // (tests compare the direct encoder against it).
 Bytes encode_entry_reference(const Entry& entry);

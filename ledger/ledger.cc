@@ -4,11 +4,12 @@
 //
 // Databases (docs/ledger.md):
 //   entries:     be64(index)                    -> entry bytes        (MDB_APPEND)
-//   nodes:       be64(last leaf) || u8(level)    -> 32-byte node hash  (MDB_APPEND)
+//   nodes:       be64(leaf j)                    -> leaf hash of j || nodes j completes (MDB_APPEND)
 //   ids:         32-byte id                      -> be64(index)   (entries [0, ids_indexed))
 //   checkpoints: be64(tree size)                 -> signed note text
 //   meta:        "verifier_key"                  -> verifier key text
 //                "ids_indexed"                   -> be64(entries whose ids are in `ids`)
+//                "format"                        -> "pactum-ledger-2"
 //
 // The ids of the newest entries (the tail) live in memory and, durably, in
 // their entries; every kIdTailEntriesMax entries they are merged into `ids`
@@ -30,13 +31,14 @@ namespace pactum::ledger {
 using lmdb::Store;
 
 Result<Hash> TxnNodes::node(unsigned level, std::uint64_t index) {
-  auto key = lmdb::node_key(level, index);
+  auto key = lmdb::node_record_key(level, index);
   PACTUM_TRY(auto v, lmdb::get(txn_, dbi_, key));
-  if (!v || v->size() != sizeof(Hash))
+  const std::size_t hashes = lmdb::node_record_hashes(from_be64(key));
+  if (!v || v->size() != hashes * sizeof(Hash) || level >= hashes)
     return Fail(Errc::kLedgerCorrupt, "missing Merkle node (" + std::to_string(level) + ", " +
                                           std::to_string(index) + ")");
   Hash h{};
-  std::copy(v->begin(), v->end(), h.begin());
+  std::copy_n(v->begin() + level * sizeof(Hash), sizeof(Hash), h.begin());
   return h;
 }
 
@@ -168,25 +170,29 @@ Result<void> Ledger::Impl::merge_tail() {
   return Ok();
 }
 
-// Appends one new leaf through the batch's cursors, advancing `tip`. Every
-// put is an MDB_APPEND (entries and nodes are keyed in append order), and the
-// entry bytes go through one reused buffer: no allocation per entry.
-Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req) {
-  encode_entry_into(EntryHeader{tip.size, options_.clock_ms(), req.kind, tip.last_leaf, req.id},
+// Appends one new leaf through the batch's cursors, advancing `tip`: the
+// entry and one nodes record (the leaf hash and every subtree it completes),
+// both MDB_APPEND, through reused buffers: no allocation per entry.
+Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req,
+                                       std::int64_t timestamp_ms) {
+  encode_entry_into(EntryHeader{tip.size, timestamp_ms, req.kind, tip.last_leaf, req.id},
                     req.payload, scratch_);
   if (int injected = store_->fault(WritePoint::kBeforePut); injected != 0)
     return Fail(lmdb::db_error(injected, "mdb_put (injected)"));
   const auto key = be64(tip.size);
   PACTUM_CHECK(c.entries.append(key, scratch_));
+  std::uint8_t record[65 * sizeof(Hash)];  // The leaf and at most 64 levels above it.
   Hash h = leaf_hash(scratch_);
   tip.last_leaf = h;
-  PACTUM_CHECK(c.nodes.append(lmdb::node_key(0, tip.size), h));
+  std::memcpy(record, h.data(), sizeof(Hash));
   unsigned level = 0;
   while (((tip.size >> level) & 1) == 1) {
     h = node_hash(tip.frontier[level], h);
     ++level;
-    PACTUM_CHECK(c.nodes.append(lmdb::node_key(level, tip.size >> level), h));
+    std::memcpy(record + level * sizeof(Hash), h.data(), sizeof(Hash));
   }
+  PACTUM_ASSERT(level + 1 == lmdb::node_record_hashes(tip.size));
+  PACTUM_CHECK(c.nodes.append(key, ByteSpan(record, (level + 1) * sizeof(Hash))));
   tip.frontier[level] = h;
   ++tip.size;
   return Ok();
@@ -206,6 +212,8 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
   PACTUM_TRY(auto entries, lmdb::Cursor::open(txn, store_->entries));
   PACTUM_TRY(auto nodes, lmdb::Cursor::open(txn, store_->nodes));
   WriteCursors c{entries, nodes};
+  // One timestamp per batch: its entries become durable in the same commit.
+  const std::int64_t timestamp_ms = options_.clock_ms();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     results[i].reserve(batch[i]->entries.size());
     for (const AppendRequest& req : batch[i]->entries) {
@@ -216,7 +224,7 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
       }
       tail_.add(req.id);
       results[i].push_back({tip.size, false});
-      PACTUM_CHECK(write_entry(c, tip, req));
+      PACTUM_CHECK(write_entry(c, tip, req, timestamp_ms));
     }
   }
   return Ok();

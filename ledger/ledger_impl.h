@@ -61,7 +61,7 @@ class Ledger::Impl {
   void commit_batch(std::vector<Request*>& batch);
   Result<void> write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                            std::vector<std::vector<AppendResult>>& results);
-  Result<void> write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req);
+  Result<void> write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req, std::int64_t timestamp_ms);
   // The index holding `id`: this batch, the tail, then the ids database.
   Result<std::optional<std::uint64_t>> lookup_id(MDB_txn* txn, const Id& id);
   Result<void> load_tail(MDB_txn* txn);

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <bit>
 #include <cerrno>
 #include <filesystem>
 #include <mutex>
@@ -104,15 +105,37 @@ Result<void> put(MDB_txn* txn, MDB_dbi dbi, ByteSpan key, ByteSpan value, unsign
   return Ok();
 }
 
-std::array<std::uint8_t, 9> node_key(unsigned level, std::uint64_t index) {
+std::array<std::uint8_t, 8> node_record_key(unsigned level, std::uint64_t index) {
   PACTUM_ASSERT(level < 64);
-  std::uint64_t last = ((index + 1) << level) - 1;
-  std::array<std::uint8_t, 9> key{};
-  auto be = be64(last);
-  std::copy(be.begin(), be.end(), key.begin());
-  key[8] = static_cast<std::uint8_t>(level);
-  return key;
+  return be64(((index + 1) << level) - 1);
 }
+
+std::size_t node_record_hashes(std::uint64_t leaf) {
+  return 1 + static_cast<std::size_t>(std::countr_one(leaf));
+}
+
+namespace {
+
+// Refuses a ledger of another format rather than misreading it; a writable
+// open of a new (entry-less) ledger records the format.
+Result<void> check_format(MDB_txn* txn, MDB_dbi meta, MDB_dbi entries, bool read_only) {
+  PACTUM_TRY(auto stored, get(txn, meta, as_bytes(kFormatMeta)));
+  if (stored) {
+    if (as_chars(*stored) == kFormat) return Ok();
+    return Fail(Errc::kUnsupported, "ledger format '" + std::string(as_chars(*stored)) + "' is not " +
+                                        std::string(kFormat) + " (docs/ledger.md)");
+  }
+  MDB_stat st{};
+  int rc = mdb_stat(txn, entries, &st);
+  if (rc != 0) return Fail(db_error(rc, "mdb_stat entries"));
+  if (st.ms_entries != 0)
+    return Fail(Errc::kUnsupported, "ledger of format 1 (one record per Merkle node); this build reads " +
+                                        std::string(kFormat) + " only (docs/ledger.md)");
+  if (read_only) return Ok();
+  return put(txn, meta, as_bytes(kFormatMeta), as_bytes(kFormat), 0);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& dir, Durability durability,
                                            std::size_t map_bytes, bool read_only,
@@ -140,6 +163,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, Durability du
     int rc = mdb_dbi_open(txn.get(), n.name, create, n.dbi);
     if (rc != 0) return Fail(db_error(rc, std::string("mdb_dbi_open ") + n.name));
   }
+  PACTUM_CHECK(check_format(txn.get(), store->meta, store->entries, read_only));
   PACTUM_CHECK(txn.commit());
   return store;
 }

@@ -104,9 +104,20 @@ class Env {
 Result<std::optional<ByteSpan>> get(MDB_txn* txn, MDB_dbi dbi, ByteSpan key);
 Result<void> put(MDB_txn* txn, MDB_dbi dbi, ByteSpan key, ByteSpan value, unsigned flags);
 
-// Key of node(level, index) in the nodes database: be64(last leaf covered) ||
-// level, so nodes are stored in key order as leaves are appended (MDB_APPEND).
-std::array<std::uint8_t, 9> node_key(unsigned level, std::uint64_t index);
+// The nodes database holds one record per leaf j, keyed be64(j) and appended
+// in key order (MDB_APPEND): the leaf hash of j, then the hash of every
+// complete subtree whose last leaf is j, lowest level first (levels 1..t for
+// the t trailing one bits of j). One put per entry instead of one per node.
+//
+// Key of the record holding node(level, index): its last leaf covered.
+std::array<std::uint8_t, 8> node_record_key(unsigned level, std::uint64_t index);
+// Hashes in the record of leaf j: 1 + the number of trailing one bits of j.
+std::size_t node_record_hashes(std::uint64_t leaf);
+
+// Meta key of the on-disk format and the format this code reads and writes.
+// Format 1 (no record) kept one 9-byte-keyed record per node.
+inline constexpr std::string_view kFormatMeta = "format";
+inline constexpr std::string_view kFormat = "pactum-ledger-2";
 
 // The ledger's storage seam: the environment and its named databases.
 // Thread-safe. Read transactions hold a shared lock; growing the map takes it

@@ -86,6 +86,12 @@ TEST_F(LedgerTest, EncodeMatchesCapnpCanonicalize) {
     EXPECT_EQ(back->payload, e.payload);
     EXPECT_EQ(back->index, e.index);
     EXPECT_EQ(back->timestamp_ms, e.timestamp_ms);
+    // The reusing decoder (verification) reads the same entry.
+    Entry into;
+    into.payload.assign(700, 0xee);
+    Bytes scratch;
+    ASSERT_TRUE(decode_entry_into(direct, into, scratch)) << "payload length " << len;
+    EXPECT_EQ(encode_entry(into), direct) << "payload length " << len;
   }
   Entry big;
   big.payload.assign(kEntryPayloadBytesMax, 0xab);
@@ -107,6 +113,23 @@ TEST_F(LedgerTest, MalformedEntryBytesAreRejected) {
     Bytes bad = good;
     bad[i] ^= 0x01;
     EXPECT_FALSE(decode_entry(bad)) << i;
+  }
+  // The reusing decoder refuses exactly what decode_entry refuses: every
+  // single bit flip of an entry, every cut and the trailing word.
+  Entry out;
+  Bytes scratch;
+  EXPECT_FALSE(decode_entry_into(longer, out, scratch));
+  for (std::size_t cut = 0; cut < good.size(); ++cut)
+    EXPECT_FALSE(decode_entry_into(ByteSpan(good).first(cut), out, scratch)) << cut;
+  for (std::size_t bit = 0; bit < 8 * good.size(); ++bit) {
+    Bytes flipped = good;
+    flipped[bit / 8] ^= static_cast<std::uint8_t>(1 << (bit % 8));
+    auto strict = decode_entry(flipped);
+    auto fast = decode_entry_into(flipped, out, scratch);
+    ASSERT_EQ(strict.has_value(), fast.has_value()) << "bit " << bit;
+    if (strict) {
+      EXPECT_EQ(encode_entry(out), encode_entry(*strict)) << "bit " << bit;
+    }
   }
 }
 
@@ -195,6 +218,49 @@ TEST_F(LedgerTest, ReopenContinuesTheChain) {
   EXPECT_EQ(ledger->entry(5)->prev_hash, leaf_hash(*ledger->entry_bytes(4)));
   auto c = ledger->prove_consistency(5, 6);
   EXPECT_TRUE(verify_consistency(*c, root5, *ledger->root(6)));
+}
+
+// Writes meta "format" = `format` (empty: deletes it) with LMDB alone.
+void set_format_record(const std::string& dir, std::string_view format) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  ASSERT_EQ(mdb_env_set_maxdbs(env, kMaxNamedDatabases), 0);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), MDB_NOSYNC, 0640), 0);
+  MDB_txn* txn = nullptr;
+  MDB_dbi meta = 0;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  MDB_val key{6, const_cast<char*>("format")};
+  MDB_val value{format.size(), const_cast<char*>(format.data())};
+  ASSERT_EQ(format.empty() ? mdb_del(txn, meta, &key, nullptr) : mdb_put(txn, meta, &key, &value, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
+TEST_F(LedgerTest, ALedgerOfAnotherFormatIsRefusedNotMisread) {
+  TempDir dir;
+  {
+    auto ledger = std::move(*Ledger::open(dir.str(), test_options()));
+    ASSERT_TRUE(ledger->append(request("a")));
+  }
+  set_format_record(dir.str(), "pactum-ledger-3");
+  auto newer = Ledger::open(dir.str(), test_options());
+  ASSERT_FALSE(newer);
+  EXPECT_EQ(newer.error().code, Errc::kUnsupported);
+  EXPECT_NE(newer.error().detail.find("pactum-ledger-3"), std::string::npos) << newer.error().detail;
+  auto verified = verify_ledger(dir.str(), {.threads = 1});
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error().code, Errc::kUnsupported);
+  // No format record but entries: a format-1 ledger (one record per Merkle node).
+  set_format_record(dir.str(), "");
+  auto older = Ledger::open(dir.str(), test_options());
+  ASSERT_FALSE(older);
+  EXPECT_EQ(older.error().code, Errc::kUnsupported);
+  EXPECT_NE(older.error().detail.find("format 1"), std::string::npos) << older.error().detail;
+  set_format_record(dir.str(), "pactum-ledger-2");
+  auto ledger = Ledger::open(dir.str(), test_options());
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ((*ledger)->size(), 1u);
 }
 
 TEST_F(LedgerTest, ConcurrentAppendsAreBatchedAndGapless) {
