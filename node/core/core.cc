@@ -146,6 +146,7 @@ void CoreImpl::on_event(const Tick& e) {
   now_ms_ = std::max(now_ms_, e.now_ms);
   retry_due_appends();
   expire_due();
+  broadcast_checkpoint();  // To peers whose answer is overdue (a no-op otherwise).
   for (auto& [org, peer] : peers_) {
     if (!peer.held.empty()) retry_held(org);
   }

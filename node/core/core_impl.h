@@ -93,6 +93,12 @@ struct PeerState {
   // size): our next checkpoint's consistency proof starts there.
   std::uint64_t our_size_cosigned = 0;
   std::uint64_t our_cosigned_at_s = 0;
+  // One checkpoint of ours in flight per peer: the next goes when its
+  // cosignature comes back (or kCheckpointAnswerWaitMs later), carrying our
+  // latest size, so a busy ledger does not cost one exchange per commit.
+  bool checkpoint_in_flight = false;
+  std::uint64_t checkpoint_sent_size = 0;
+  std::int64_t checkpoint_sent_ms = 0;
 };
 
 // What to do once an append is durable.

@@ -33,7 +33,11 @@ inline constexpr int kAppendAttemptsAlarm = 3;
 // Our own latest checkpoints remembered, so that a partner's cosignature of
 // one of them needs no check of our own signature (a cosignature answers one
 // of the last few we sent).
-inline constexpr std::size_t kOwnNotesRemembered = 8;
+inline constexpr std::size_t kOwnNotesRemembered = 64;
+// How long a checkpoint we sent may go unanswered (no cosignature) before a
+// newer one is sent anyway: a witness that refuses silently must not stop
+// our checkpoints.
+inline constexpr std::int64_t kCheckpointAnswerWaitMs = 1'000;
 // Hashes in a consistency proof we accept: RFC 9162 proofs between 64-bit
 // tree sizes have at most 2 * 64 of them.
 inline constexpr std::size_t kConsistencyProofHashesMax = 128;

@@ -26,6 +26,8 @@ void CoreImpl::on_event(const PeerConnected& e) {
   PeerState& peer = peers_[e.peer];
   peer.seen = true;
   ++peer.epoch;
+  peer.checkpoint_in_flight = false;  // Whatever was in flight went with the old connection.
+  peer.checkpoint_sent_size = 0;
   // Our certificate first: it lets the partner check everything our node signs.
   if (!node_certificate_.empty()) send(e.peer, node_certificate_);
   send_checkpoint(e.peer);

@@ -84,11 +84,16 @@ void CoreImpl::send_checkpoint(const OrgKey& to) {
   auto env = checkpoint_envelope(our_note_, {}, proof);
   if (!env) return alarm("checkpoint-failed", to, env.error().to_string());
   send(to, std::move(*env));
+  PeerState& peer = peers_[to];
+  peer.checkpoint_in_flight = true;
+  peer.checkpoint_sent_size = our_size_;
+  peer.checkpoint_sent_ms = now_ms_;
 }
 
 void CoreImpl::broadcast_checkpoint() {
   for (auto& [org, peer] : peers_) {
-    if (peer.seen) send_checkpoint(org);
+    const bool waiting = peer.checkpoint_in_flight && now_ms_ - peer.checkpoint_sent_ms < kCheckpointAnswerWaitMs;
+    if (peer.seen && !waiting && our_size_ > peer.checkpoint_sent_size) send_checkpoint(org);
   }
 }
 
@@ -143,6 +148,7 @@ void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelop
     ++stats_.verification_failures;
     return;
   }
+  bool answered = false, resend = false;
   for (auto cs : c.getCosignatures()) {
     auto key = protocol::read_key(cs.getCosignerKey(), "cosignerKey");
     auto sig = protocol::read_signature(cs.getSignature(), "signature");
@@ -163,9 +169,14 @@ void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelop
       // It has not cosigned our latest (a race, or it told us where it
       // stands): offer the latest again, proven from what it holds. Ends:
       // each resend follows new information from the witness.
-      if (moved && cp->size < our_size_ && peer.seen) send_checkpoint(from);
+      resend = resend || (moved && cp->size < our_size_);
     }
+    answered = true;
   }
+  PeerState& peer = peers_[from];
+  if (answered) peer.checkpoint_in_flight = false;
+  // Our latest, if the peer has not been offered it yet or asked again.
+  if (peer.seen && (resend || (answered && our_size_ > peer.checkpoint_sent_size))) send_checkpoint(from);
 }
 
 std::optional<std::string> CoreImpl::our_recent_note_text(const std::string& note) const {
