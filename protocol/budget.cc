@@ -44,23 +44,31 @@ std::optional<Refusal> BudgetBook::check_reserve(const crypto::Digest& neg, cons
 void BudgetBook::reserve(const crypto::Digest& neg, const BudgetKey& key,
                          const crypto::PublicKey& counterparty, std::int64_t amount) {
   PACTUM_ASSERT(amount >= 0);
-  release(neg);
+  // One search finds the old reservation or the place of the new one: the
+  // map holds every open negotiation, and each search of it is a chain of
+  // cache misses.
+  auto [r, inserted] = reservations_.try_emplace(neg);
+  if (!inserted) unbook(r->second);
   BudgetTotals& t = totals_[key];
   PACTUM_ASSERT(!__builtin_add_overflow(t.reserved_minor, amount, &t.reserved_minor));
   std::int64_t& e = exposure_[counterparty];
   PACTUM_ASSERT(!__builtin_add_overflow(e, amount, &e));
-  reservations_[neg] = Reservation{key, counterparty, amount};
+  r->second = Reservation{key, counterparty, amount};
+}
+
+void BudgetBook::unbook(const Reservation& r) {
+  BudgetTotals& t = totals_[r.key];
+  t.reserved_minor -= r.amount;
+  PACTUM_ASSERT(t.reserved_minor >= 0);
+  std::int64_t& e = exposure_[r.counterparty];
+  e -= r.amount;
+  PACTUM_ASSERT(e >= 0);
 }
 
 void BudgetBook::release(const crypto::Digest& neg) {
   auto r = reservations_.find(neg);
   if (r == reservations_.end()) return;
-  BudgetTotals& t = totals_[r->second.key];
-  t.reserved_minor -= r->second.amount;
-  PACTUM_ASSERT(t.reserved_minor >= 0);
-  std::int64_t& e = exposure_[r->second.counterparty];
-  e -= r->second.amount;
-  PACTUM_ASSERT(e >= 0);
+  unbook(r->second);
   reservations_.erase(r);
 }
 

@@ -66,6 +66,10 @@ class BudgetBook {
     crypto::PublicKey counterparty{};
     std::int64_t amount = 0;
   };
+  // Takes `r`'s amount out of its key's reserved total and its
+  // counterparty's exposure (the reservation itself stays).
+  void unbook(const Reservation& r);
+
   std::map<crypto::Digest, Reservation> reservations_;
   std::map<BudgetKey, BudgetTotals> totals_;
   std::map<crypto::PublicKey, std::int64_t> exposure_;

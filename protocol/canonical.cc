@@ -6,13 +6,18 @@
 namespace pactum::protocol {
 
 crypto::Digest domain_hash(std::string_view domain, ByteSpan bytes) {
+  return domain_hash(domain, bytes, ByteSpan());
+}
+
+crypto::Digest domain_hash(std::string_view domain, ByteSpan first, ByteSpan second) {
   PACTUM_ASSERT(!domain.empty());
   PACTUM_ASSERT(domain.find('\0') == std::string_view::npos);
   static constexpr std::uint8_t kSeparator[1] = {0x00};
   crypto::Sha256 h;
   h.update(as_bytes(domain));
   h.update(ByteSpan(kSeparator, 1));
-  h.update(bytes);
+  h.update(first);
+  h.update(second);
   return h.finish();
 }
 

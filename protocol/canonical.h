@@ -34,6 +34,9 @@ Result<Bytes> canonical_bytes(Reader reader);
 
 // SHA-256(domain || 0x00 || bytes). REQUIRES: domain non-empty, without NUL.
 crypto::Digest domain_hash(std::string_view domain, ByteSpan bytes);
+// domain_hash(domain, first || second), for bytes held in two pieces (a
+// canonical view, decode.h): one pass, no copy.
+crypto::Digest domain_hash(std::string_view domain, ByteSpan first, ByteSpan second);
 
 // The message hash of a body: domain_hash("pactum/v1/message-hash",
 // canonical(body)). Used for hash links (NegotiationContext.previousHash) and

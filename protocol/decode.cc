@@ -61,6 +61,16 @@ const capnp::word* struct_start(capnp::AnyStruct::Reader s) {
 
 std::optional<Bytes> DecodedMessage::cut_canonical(capnp::AnyStruct::Reader parent,
                                                    capnp::AnyStruct::Reader part) const {
+  auto view = canonical_view(parent, part);
+  if (!view) return std::nullopt;
+  Bytes out(view->size());
+  std::memcpy(out.data(), view->root_pointer.data(), view->root_pointer.size());
+  std::memcpy(out.data() + view->root_pointer.size(), view->words.data(), view->words.size());
+  return out;
+}
+
+std::optional<CanonicalView> DecodedMessage::canonical_view(capnp::AnyStruct::Reader parent,
+                                                            capnp::AnyStruct::Reader part) const {
   const capnp::word* begin = storage_->words.begin();
   const capnp::word* end = storage_->words.end();
   const capnp::word* start = struct_start(part);
@@ -100,11 +110,11 @@ std::optional<Bytes> DecodedMessage::cut_canonical(capnp::AnyStruct::Reader pare
   }
   // The root pointer canonicalize() writes: the same struct pointer with
   // offset 0 (docs/protocol.md).
-  Bytes out((words + 1) * kWordBytes);
+  CanonicalView view;
   const std::uint64_t root = expected_sizes << 32;
-  for (std::size_t i = 0; i < kWordBytes; ++i) out[i] = static_cast<std::uint8_t>(root >> (8 * i));
-  std::memcpy(out.data() + kWordBytes, start, words * kWordBytes);
-  return out;
+  for (std::size_t i = 0; i < kWordBytes; ++i) view.root_pointer[i] = static_cast<std::uint8_t>(root >> (8 * i));
+  view.words = ByteSpan(reinterpret_cast<const std::uint8_t*>(start), words * kWordBytes);
+  return view;
 }
 
 capnp::ReaderOptions reader_options(const DecodeLimits& limits) {

@@ -37,8 +37,10 @@
 #include <capnp/message.h>
 #include <capnp/schema.h>
 
+#include <array>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "base/base.h"
 #include "protocol/canonical.h"
@@ -63,6 +65,15 @@ enum class Canonical {
   kNormalize,  // Bytes from a tool or older encoder: validated, then re-encoded.
 };
 
+// The canonical encoding of a struct inside a decoded message, without a
+// copy: the bytes are `root_pointer` followed by `words`, which point into
+// the message (valid while it lives).
+struct CanonicalView {
+  std::array<std::uint8_t, kWordBytes> root_pointer{};
+  ByteSpan words;
+  std::size_t size() const { return root_pointer.size() + words.size(); }
+};
+
 // An owned, validated message with no static root type. See Decoded<T>.
 class DecodedMessage {
  public:
@@ -85,6 +96,9 @@ class DecodedMessage {
   // cut: no struct pointer targets it, and its children lie elsewhere.
   std::optional<Bytes> cut_canonical(capnp::AnyStruct::Reader parent,
                                      capnp::AnyStruct::Reader part) const;
+  // The same bytes as cut_canonical(), in place: hashing them needs no copy.
+  std::optional<CanonicalView> canonical_view(capnp::AnyStruct::Reader parent,
+                                              capnp::AnyStruct::Reader part) const;
 
   struct Storage;  // Internal (decode.cc).
 
@@ -145,6 +159,16 @@ class Decoded {
       return std::move(*cut);
     }
     return canonical_bytes(part);
+  }
+  // domain_hash(domain, canonical_part(parent, part)), hashed in place when
+  // the part can be cut (no copy), else over its re-encoding.
+  template <class Parent, class Part>
+  Result<crypto::Digest> canonical_part_hash(std::string_view domain, Parent parent, Part part) const {
+    if (auto view = message_.canonical_view(capnp::AnyStruct::Reader(parent), capnp::AnyStruct::Reader(part))) {
+      return domain_hash(domain, view->root_pointer, view->words);
+    }
+    PACTUM_TRY(Bytes bytes, canonical_bytes(part));
+    return domain_hash(domain, bytes);
   }
 
  private:

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -100,17 +101,26 @@ class NegotiationEngine {
   Decision finish(Negotiation& n, NegState to);
   std::optional<Refusal> reserve_check(const Negotiation& n, const NegMessage& m, const Mandate& md) const;
 
+  // A negotiation and the mandate of our side in it (set by our first
+  // offer), in one node so one lookup finds both: the engine's maps hold
+  // every open negotiation, and each search of a large one is a chain of
+  // cache misses.
+  struct Entry {
+    Negotiation negotiation;
+    std::optional<Mandate> our_mandate;
+  };
+  const Mandate* our_mandate(const crypto::Digest& negotiation_id) const;
+
   crypto::PublicKey our_org_{};
   Policy policy_;
   crypto::Digest policy_hash_{};
-  std::map<crypto::Digest, Negotiation, DigestLess> negotiations_;
+  std::map<crypto::Digest, Entry, DigestLess> negotiations_;
   BudgetBook budget_;
   RevocationSet revoked_;
   // Engaged kill switches by (scope, target), and the newest effective time
   // seen per (scope, target) so a replayed old command cannot undo a newer one.
   std::set<std::pair<KillScope, crypto::Digest>> kills_;
   std::map<std::pair<KillScope, crypto::Digest>, std::pair<std::int64_t, crypto::Digest>> kill_seen_;
-  std::map<crypto::Digest, Mandate, DigestLess> our_mandates_;  // Mandate of our side per negotiation.
 };
 
 }  // namespace pactum::protocol

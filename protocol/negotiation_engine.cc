@@ -40,7 +40,12 @@ Decision NegotiationEngine::refuse_with(const Refusal& r, NegState s) const {
 
 const Negotiation* NegotiationEngine::find(const crypto::Digest& id) const {
   auto it = negotiations_.find(id);
-  return it == negotiations_.end() ? nullptr : &it->second;
+  return it == negotiations_.end() ? nullptr : &it->second.negotiation;
+}
+
+const Mandate* NegotiationEngine::our_mandate(const crypto::Digest& id) const {
+  auto it = negotiations_.find(id);
+  return it == negotiations_.end() || !it->second.our_mandate ? nullptr : &*it->second.our_mandate;
 }
 
 bool NegotiationEngine::killed(const Negotiation& n, const Mandate* ours) const {
@@ -48,9 +53,7 @@ bool NegotiationEngine::killed(const Negotiation& n, const Mandate* ours) const 
   if (kills_.count({KillScope::kOrganization, our_org_}) || kills_.count({KillScope::kNegotiation, n.id})) {
     return true;
   }
-  const Mandate* md = ours;
-  auto it = our_mandates_.find(n.id);
-  if (md == nullptr && it != our_mandates_.end()) md = &it->second;
+  const Mandate* md = ours != nullptr ? ours : our_mandate(n.id);
   return md != nullptr && (kills_.count({KillScope::kAgent, md->agent_key}) ||
                            kills_.count({KillScope::kMandate, md->id}));
 }
@@ -116,10 +119,12 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   if (!is_message(m.kind)) {
     return refuse_with({Errc::kInvalidArgument, "message.kind", std::string(event_name(m.kind))}, NegState::kInit);
   }
-  auto it = negotiations_.find(m.negotiation_id);
+  // lower_bound, not find: a new negotiation is inserted at this hint
+  // without a second search.
+  auto it = negotiations_.lower_bound(m.negotiation_id);
   Negotiation fresh;
   fresh.our_org = our_org_;
-  const bool known = it != negotiations_.end();
+  const bool known = it != negotiations_.end() && !DigestLess()(m.negotiation_id, it->first);
   if (!known && m.kind != NegEvent::kPropose) {
     return refuse_with({Errc::kUnlinkedMessage, "negotiation.unknown", to_hex(m.negotiation_id)}, NegState::kInit);
   }
@@ -127,13 +132,12 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
     return refuse_with({Errc::kLimitExceeded, "negotiations.max", std::to_string(negotiations_.size())},
                        NegState::kInit);
   }
-  const Negotiation& n = known ? it->second : fresh;
+  const Negotiation& n = known ? it->second.negotiation : fresh;
   const bool ours = m.sender_org == our_org_;
   // Rounds: the policy's limit, tightened by our side's mandate for the
   // whole negotiation (both parties' offers count).
   std::uint32_t max_rounds = policy_.max_rounds;
-  auto mine = our_mandates_.find(m.negotiation_id);
-  const Mandate* our_md = ours ? &md : (mine != our_mandates_.end() ? &mine->second : nullptr);
+  const Mandate* our_md = ours ? &md : (known && it->second.our_mandate ? &*it->second.our_mandate : nullptr);
   if (our_md != nullptr && our_md->max_rounds != 0) max_rounds = std::min(max_rounds, our_md->max_rounds);
 
   MachineVerdict v = check_message(n, m, now_ms, max_rounds);
@@ -166,7 +170,8 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   }
 
   // Every check passed: commit.
-  Negotiation& target = known ? it->second : negotiations_.emplace(m.negotiation_id, fresh).first->second;
+  if (!known) it = negotiations_.emplace_hint(it, m.negotiation_id, Entry{std::move(fresh), std::nullopt});
+  Negotiation& target = it->second.negotiation;
   if (!known) {
     target.our_role = ours ? m.sender_role : other(m.sender_role);
     target.counterparty_org = ours ? m.counterparty_org : m.sender_org;
@@ -176,8 +181,8 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
     budget_.reserve(m.negotiation_id, BudgetKey{md.id, budget_period(md, m.timestamp_ms)},
                     target.counterparty_org, m.offer.total_minor);
     // Copy the mandate once per negotiation, not once per offer.
-    auto [slot, inserted] = our_mandates_.try_emplace(m.negotiation_id, md);
-    if (!inserted && slot->second.id != md.id) slot->second = md;
+    std::optional<Mandate>& slot = it->second.our_mandate;
+    if (!slot || slot->id != md.id) slot = md;
   }
   if (escalate) {
     apply_escalation(target, m, md.id);
@@ -198,13 +203,13 @@ Decision NegotiationEngine::on_approval(const NegMessage& m, std::int64_t now_ms
   if (it == negotiations_.end()) {
     return refuse_with({Errc::kUnlinkedMessage, "negotiation.unknown", to_hex(m.negotiation_id)}, NegState::kInit);
   }
-  Negotiation& n = it->second;
+  Negotiation& n = it->second.negotiation;
   MachineVerdict v = check_approval(n, m, now_ms);
   if (v.duplicate) return decide(Outcome::kDuplicate, n.state);
   if (v.refusal) return refuse_with(*v.refusal, n.state);
-  auto md = our_mandates_.find(n.id);
-  PACTUM_ASSERT(md != our_mandates_.end());  // Set when the message escalated.
-  const auto& mandate_approvers = md->second.approvers;
+  PACTUM_ASSERT(it->second.our_mandate.has_value());  // Set when the message escalated.
+  const Mandate& mine = *it->second.our_mandate;
+  const auto& mandate_approvers = mine.approvers;
   bool listed = mandate_approvers.empty() ||
                 std::binary_search(mandate_approvers.begin(), mandate_approvers.end(), m.signer);
   if (!policy_.is_approver(m.signer) || !listed) {
@@ -216,7 +221,6 @@ Decision NegotiationEngine::on_approval(const NegMessage& m, std::int64_t now_ms
     if (killed(n, nullptr)) {
       return refuse_with({Errc::kKillSwitch, "kill_switch", "engaged; approval refused until lifted"}, n.state);
     }
-    const Mandate& mine = md->second;
     if (revoked_.is_revoked(mine.org_key, mine.id, mine.agent_key)) {
       return refuse_with({Errc::kMandateRevoked, "mandate.revoked", "mandate " + to_hex(mine.id)}, n.state);
     }
@@ -266,7 +270,7 @@ Decision NegotiationEngine::finish(Negotiation& n, NegState to) {
 Decision NegotiationEngine::expire(const crypto::Digest& id, std::int64_t now_ms) {
   auto it = negotiations_.find(id);
   if (it == negotiations_.end()) return refuse_with({Errc::kNotFound, "negotiation.unknown", to_hex(id)}, NegState::kInit);
-  Negotiation& n = it->second;
+  Negotiation& n = it->second.negotiation;
   if (!transition(n.state, NegEvent::kExpire)) {
     return refuse_with({Errc::kIllegalTransition, "transition", "expire in state " + std::string(state_name(n.state))},
                        n.state);
@@ -282,7 +286,7 @@ Decision NegotiationEngine::expire(const crypto::Digest& id, std::int64_t now_ms
 Decision NegotiationEngine::on_anchored(const crypto::Digest& id) {
   auto it = negotiations_.find(id);
   if (it == negotiations_.end()) return refuse_with({Errc::kNotFound, "negotiation.unknown", to_hex(id)}, NegState::kInit);
-  Negotiation& n = it->second;
+  Negotiation& n = it->second.negotiation;
   if (!transition(n.state, NegEvent::kCommit)) {
     return refuse_with({Errc::kIllegalTransition, "transition", "commit in state " + std::string(state_name(n.state))},
                        n.state);
@@ -294,7 +298,7 @@ Decision NegotiationEngine::on_anchored(const crypto::Digest& id) {
 Decision NegotiationEngine::on_failed(const crypto::Digest& id, const std::string& why) {
   auto it = negotiations_.find(id);
   if (it == negotiations_.end()) return refuse_with({Errc::kNotFound, "negotiation.unknown", to_hex(id)}, NegState::kInit);
-  Negotiation& n = it->second;
+  Negotiation& n = it->second.negotiation;
   if (!transition(n.state, NegEvent::kFail)) {
     return refuse_with({Errc::kIllegalTransition, "transition",
                         "fail (" + why + ") in state " + std::string(state_name(n.state))},

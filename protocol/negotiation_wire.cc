@@ -67,24 +67,25 @@ Result<const Mandate*> read_context(wire::NegotiationContext::Reader c, NegMessa
   PACTUM_TRY(crypto::Digest id, read_hash(ref.getMandateId(), "mandateId"));
   // A mandate already verified needs no second signature check: its id is
   // the hash of the very body that was verified.
-  if (ref.hasEnvelope() && mandates.find(id) == nullptr) {
+  const Mandate* known = mandates.find(id);
+  if (known != nullptr) return known;
+  if (ref.hasEnvelope()) {
     PACTUM_TRY(Mandate md, mandate_from_envelope(ref.getEnvelope()));
     if (md.id != id) return Fail(Errc::kMalformedMessage, "embedded mandate's id differs from mandateId");
     mandates.add(md);
+    known = mandates.find(id);
   }
-  const Mandate* md = mandates.find(id);
-  if (md == nullptr) return Fail(Errc::kNotFound, "unknown mandate " + to_hex(id));
-  return md;
+  if (known == nullptr) return Fail(Errc::kNotFound, "unknown mandate " + to_hex(id));
+  return known;
 }
 
 // Fills the fields of an offer-carrying message from its terms.
 template <class Reader>
 Result<void> read_offer(Reader r, NegMessage& m, const Decoded<wire::Envelope>& message) {
   auto terms = r.getTerms();
-  // terms_hash(terms), over the canonical bytes cut from the verified
-  // message rather than re-encoded (the same bytes: decode.h).
-  PACTUM_TRY(Bytes canonical, message.canonical_part(r, terms));
-  m.terms_hash = domain_hash(domains::kTermsHash, canonical);
+  // terms_hash(terms), over the canonical bytes read in place from the
+  // verified message rather than re-encoded (the same bytes: decode.h).
+  PACTUM_TRY(m.terms_hash, message.canonical_part_hash(domains::kTermsHash, r, terms));
   PACTUM_TRY(m.offer, offer_from_terms(terms));
   bool buyer = m.sender_role == Role::kBuyer;
   PACTUM_TRY(m.counterparty_org, read_key(buyer ? terms.getSeller().getOrgRootKey()

@@ -57,6 +57,24 @@ TEST(Budget, ExposurePerCounterparty) {
   EXPECT_FALSE(b.check_reserve(digest_of("b"), k2, key(2), 1000, 10'000, 1000));
 }
 
+TEST(Budget, ReplacingAReservationMovesItToTheNewKeyAndCounterparty) {
+  BudgetBook b;
+  BudgetKey k1{digest_of("m1"), 0}, k2{digest_of("m2"), 1};
+  auto n = digest_of("n");
+  b.reserve(n, k1, key(1), 700);
+  b.reserve(n, k2, key(2), 300);  // Same negotiation: replaces, does not add.
+  EXPECT_EQ(b.open_reservations(), 1u);
+  EXPECT_EQ(b.reservation(n), 300);
+  EXPECT_EQ(b.totals(k1).reserved_minor, 0);
+  EXPECT_EQ(b.totals(k2).reserved_minor, 300);
+  EXPECT_EQ(b.exposure(key(1)), 0);
+  EXPECT_EQ(b.exposure(key(2)), 300);
+  b.release(n);
+  EXPECT_EQ(b.totals(k2).reserved_minor, 0);
+  EXPECT_EQ(b.exposure(key(2)), 0);
+  EXPECT_EQ(b.open_reservations(), 0u);
+}
+
 TEST(Budget, HugeAmountsDoNotOverflow) {
   BudgetBook b;
   BudgetKey k{digest_of("m"), 0};

@@ -102,7 +102,36 @@ TEST(DecodeCut, TermsHashOverCutBytesIsTheTermsHash) {
     auto cut = d->canonical_part(offer, terms);
     ASSERT_TRUE(cut.has_value());
     EXPECT_EQ(domain_hash(domains::kTermsHash, *cut), *terms_hash(terms));
+    // Hashed in place (no copy), the same digest.
+    ASSERT_TRUE(d->untyped().canonical_view(offer, capnp::AnyStruct::Reader(terms)).has_value());
+    EXPECT_EQ(*d->canonical_part_hash(domains::kTermsHash, offer, terms), *terms_hash(terms));
+    // Through a parent that does not point at it: re-encoded, same digest.
+    EXPECT_EQ(*d->canonical_part_hash(domains::kTermsHash, d->root().getBody(), terms), *terms_hash(terms));
   }
+}
+
+TEST(DecodeCut, ViewIsTheCutBytesInPlace) {
+  Bytes wire = seal_example(PayloadKind::PROPOSE, key_from_byte(10));
+  auto d = decode<wire::Envelope>(wire);
+  ASSERT_TRUE(d.has_value());
+  auto root = capnp::AnyStruct::Reader(d->root());
+  auto body = capnp::AnyStruct::Reader(d->root().getBody());
+  auto view = d->untyped().canonical_view(root, body);
+  ASSERT_TRUE(view.has_value());
+  // The words lie inside the message's own buffer: nothing was copied.
+  const ByteSpan all = d->bytes();
+  EXPECT_GE(view->words.data(), all.data());
+  EXPECT_LE(view->words.data() + view->words.size(), all.data() + all.size());
+  Bytes joined(view->root_pointer.begin(), view->root_pointer.end());
+  joined.insert(joined.end(), view->words.begin(), view->words.end());
+  EXPECT_EQ(joined.size(), view->size());
+  EXPECT_EQ(joined, *canonical_bytes(d->root().getBody()));
+  // A hash over the two pieces is the hash over the joined bytes.
+  EXPECT_EQ(domain_hash(domains::kMessageHash, view->root_pointer, view->words),
+            domain_hash(domains::kMessageHash, joined));
+  EXPECT_EQ(domain_hash(domains::kMessageHash, joined, ByteSpan()), domain_hash(domains::kMessageHash, joined));
+  // A list element has no view, as it has no cut.
+  EXPECT_FALSE(d->untyped().canonical_view(root, capnp::AnyStruct::Reader(d->root().getSignatures()[0])));
 }
 
 TEST(DecodeCut, WrongParentOrOtherMessageFallsBackToReencoding) {
