@@ -7,8 +7,10 @@
 // Signing rule: every pactum signature is over `domain || 0x00 || message`,
 // with one domain constant per message kind (see protocol/domains.h), so a
 // signature can never be replayed as another kind. `sign_raw`/`verify_raw`
-// exist only for the two standards outside tools verify as-is: C2SP signed
-// notes and X.509.
+// exist for the two standards outside tools verify as-is (C2SP signed notes
+// and X.509), and for protocol/verify.cc, which builds `domain || 0x00 ||
+// body` itself in one buffer (its SignedBytes, under the same domain rule)
+// so a message is not copied twice.
 //
 // Thread-safety: free functions are thread-safe. A SecretKey may be used from
 // several threads for signing (const); moving it is not thread-safe.
