@@ -86,6 +86,7 @@ Result<void> Ledger::Impl::load_tail(MDB_txn* txn) {
   if (ids_indexed_ > committed_.size)
     return Fail(Errc::kLedgerCorrupt, "ids_indexed " + std::to_string(ids_indexed_) + " above ledger size " +
                                           std::to_string(committed_.size));
+  PACTUM_CHECK(load_filter(txn, filter_, 0));
   tail_.reset(ids_indexed_, tail_capacity());
   tail_committed_ = 0;
   PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->entries));
@@ -101,6 +102,23 @@ Result<void> Ledger::Impl::load_tail(MDB_txn* txn) {
     PACTUM_TRY(kv, cur.get(MDB_NEXT));
   }
   tail_committed_ = tail_.size();
+  return Ok();
+}
+
+Result<void> Ledger::Impl::load_filter(MDB_txn* txn, IdFilter& filter, std::size_t capacity) {
+  MDB_stat st{};
+  int rc = mdb_stat(txn, store_->ids, &st);
+  if (rc != 0) return Fail(lmdb::db_error(rc, "mdb_stat ids"));
+  filter.reset(std::max<std::size_t>(capacity, 2 * st.ms_entries));
+  PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->ids));
+  PACTUM_TRY(auto kv, cur.get(MDB_FIRST));
+  for (; kv; ) {
+    if (kv.key.size() != sizeof(Id)) return Fail(Errc::kLedgerCorrupt, "id index key is not 32 bytes");
+    Id id{};
+    std::copy(kv.key.begin(), kv.key.end(), id.begin());
+    filter.add(id);
+    PACTUM_TRY(kv, cur.get(MDB_NEXT));
+  }
   return Ok();
 }
 
@@ -124,6 +142,7 @@ std::optional<std::uint64_t> Ledger::Impl::tail_find(const Id& id) const {
 // The batch's own new ids are pending in the tail, so one probe covers both.
 Result<std::optional<std::uint64_t>> Ledger::Impl::lookup_id(MDB_txn* txn, const Id& id) {
   if (auto at = tail_.find(id, tail_.size())) return at;
+  if (!filter_.may_contain(id)) return std::optional<std::uint64_t>();
   PACTUM_TRY(auto v, lmdb::get(txn, store_->ids, id));
   if (!v) return std::optional<std::uint64_t>();
   if (v->size() != 8) return Fail(Errc::kLedgerCorrupt, "id index value is not 8 bytes");
@@ -154,6 +173,14 @@ Result<void> Ledger::Impl::merge_tail() {
   });
   const std::uint64_t upto = committed_.size;
   PACTUM_ASSERT(upto - ids_indexed_ == sorted.size());
+  // The filter covers the merged ids before they leave the tail (a failed
+  // merge leaves it a superset: false positives only, never a missed id).
+  if (upto > filter_.capacity()) {
+    IdFilter larger;
+    PACTUM_CHECK(store_->read([&](MDB_txn* txn) { return load_filter(txn, larger, 2 * upto); }));
+    filter_ = std::move(larger);
+  }
+  for (const Item& item : sorted) filter_.add(*item.id);
   PACTUM_CHECK(store_->write([&](MDB_txn* txn) -> Result<void> {
     PACTUM_TRY(auto cur, lmdb::Cursor::open(txn, store_->ids));
     for (const Item& item : sorted) {

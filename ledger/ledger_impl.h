@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/id_filter.h"
 #include "ledger/id_tail.h"
 #include "ledger/ledger.h"
 #include "ledger/lmdb_store.h"
@@ -65,6 +66,9 @@ class Ledger::Impl {
   // The index holding `id`: this batch, the tail, then the ids database.
   Result<std::optional<std::uint64_t>> lookup_id(MDB_txn* txn, const Id& id);
   Result<void> load_tail(MDB_txn* txn);
+  // Refills `filter` with every id in the ids database, sized for at least
+  // `capacity` ids and twice those it holds.
+  Result<void> load_filter(MDB_txn* txn, IdFilter& filter, std::size_t capacity);
   Result<void> store_ids_indexed();          // Writes ids_indexed if the ledger has none yet.
   Result<void> merge_tail();                 // Writer thread: tail -> ids database.
   std::optional<std::uint64_t> tail_find(const Id& id) const;  // Any thread.
@@ -85,6 +89,7 @@ class Ledger::Impl {
   IdTail tail_;
   std::size_t tail_committed_ = 0;       // Ids of committed entries in tail_ (under tail_mu_).
   std::uint64_t ids_indexed_ = 0;        // Writer thread only (after open).
+  IdFilter filter_;                      // Writer thread only: every id in the ids database.
   bool ids_indexed_stored_ = false;      // The meta record exists.
 
   std::mutex mu_;

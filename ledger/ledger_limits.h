@@ -43,6 +43,19 @@ inline constexpr int kMapGrowAttemptsMax = 24;
 // entries scanned at open to rebuild it.
 inline constexpr std::size_t kIdTailEntriesMax = 65536;
 
+// The writer's filter over the ids database (ledger/id_filter.h): bits per
+// id, bit positions per id inside one 512-bit block (6 x 9 bits of one hash),
+// the smallest capacity. 16 bits and 6 positions give about 0.5 % false
+// positives (each one costs the B-tree search every id cost before); the
+// filter is resized to twice the index when the index outgrows it, so it
+// takes 2-4 bytes per indexed id.
+inline constexpr std::size_t kIdFilterBitsPerId = 16;
+inline constexpr unsigned kIdFilterHashes = 6;
+inline constexpr std::size_t kIdFilterBlockWords = 8;
+inline constexpr std::size_t kIdFilterIdsMin = 1u << 16;
+static_assert(kIdFilterHashes * 9 <= 64 && kIdFilterBlockWords * 64 == 512,
+              "six 9-bit positions in one 64-bit hash address one 512-bit block");
+
 // Named LMDB databases in one environment (entries, nodes, checkpoints, ids,
 // meta) plus room for the node's in-flight negotiations and later additions.
 inline constexpr unsigned kMaxNamedDatabases = 16;

@@ -1,6 +1,7 @@
 // Goal: the id tail (newest ids in memory, merged sorted into the ids
 // database) keeps idempotency exact across batches, merges and reopenings,
-// its table finds exactly the ids added, and `verify_ledger` catches every
+// its table finds exactly the ids added, the filter over the index never
+// misses an indexed id (also after it grows), and `verify_ledger` catches every
 // inconsistency between ids and entries.
 #include <gtest/gtest.h>
 #include <lmdb.h>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/id_filter.h"
 #include "ledger/id_tail.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_impl.h"
@@ -185,6 +187,52 @@ TEST_F(IdTailTest, TableFindsExactlyTheIdsAddedWithinTheLimit) {
   EXPECT_EQ(tail.find(ids[0], 1), std::nullopt);
   tail.add(ids[0]);
   EXPECT_EQ(tail.find(ids[0], 1), std::optional<std::uint64_t>(50));
+}
+
+TEST_F(IdTailTest, FilterNeverMissesAnAddedIdAndRarelyClaimsAnother) {
+  IdFilter filter;
+  constexpr std::size_t kIds = 100000;
+  filter.reset(kIds);
+  std::mt19937_64 rng(11);
+  auto random_id = [&] {
+    Id id{};
+    for (auto& b : id) b = static_cast<std::uint8_t>(rng());
+    return id;
+  };
+  std::vector<Id> added(kIds);
+  for (Id& id : added) {
+    id = random_id();
+    filter.add(id);
+  }
+  for (const Id& id : added) ASSERT_TRUE(filter.may_contain(id));
+  std::size_t false_positives = 0;
+  for (std::size_t k = 0; k < kIds; ++k) false_positives += filter.may_contain(random_id()) ? 1 : 0;
+  EXPECT_LT(false_positives, kIds / 50) << "over 2 % false positives";  // About 0.5 % expected.
+  filter.reset(10);
+  EXPECT_EQ(filter.size(), 0u);
+  EXPECT_FALSE(filter.may_contain(added[0]));
+}
+
+// Past kIdFilterIdsMin indexed ids the writer's filter is rebuilt larger
+// from the ids database; every id, early or late, is still found.
+TEST_F(IdTailTest, DuplicatesAreFoundAfterTheFilterGrows) {
+  TempDir dir;
+  constexpr std::size_t kBatches = 18;  // 18 x 4096 = 73 728 entries, past 65 536.
+  auto ledger = std::move(*Ledger::open(dir.str(), tail_options(4096)));
+  for (std::size_t b = 0; b < kBatches; ++b) {
+    std::vector<AppendRequest> batch;
+    for (std::size_t i = 0; i < kBatchEntriesMax; ++i) batch.push_back(request("g" + std::to_string(b * kBatchEntriesMax + i)));
+    ASSERT_TRUE(ledger->append_batch(std::move(batch)));
+  }
+  ASSERT_GT(id_layout(dir.str()).second, kIdFilterIdsMin);
+  for (std::size_t k : {std::size_t{0}, std::size_t{4095}, std::size_t{40000}, std::size_t{65535}, std::size_t{70000}}) {
+    auto again = ledger->append(request("g" + std::to_string(k)));
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->existed) << k;
+    EXPECT_EQ(again->index, k);
+  }
+  ledger.reset();
+  expect_verifies(dir.str(), kBatches * kBatchEntriesMax);
 }
 
 // Edits the ids database or the meta record as an attacker with the files could.
