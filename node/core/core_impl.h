@@ -213,6 +213,11 @@ class CoreImpl final : public NodeCore {
   // The checkpoint body of `note` when it is one we signed recently (so its
   // signature needs no check), else nullopt.
   std::optional<std::string> our_recent_note_text(const std::string& note) const;
+  // restore(): a partner's checkpoint held in our ledger (in its anchor
+  // receipt, verified before it was appended) becomes what its later
+  // checkpoints must be proven consistent with, as if we had cosigned it,
+  // so a restart does not reset witnessing to trust on first use.
+  void restore_witnessed(const OrgKey& from, const PublicKey& node_key, const std::string& note);
   // Ok when `cp` may be cosigned after `last`; else the typed refusal.
   std::optional<CosignRefusal> cosign_refusal(const CosignedCheckpoint& last, const ledger::Checkpoint& cp,
                                               const std::optional<ProofIn>& proof) const;

@@ -216,8 +216,13 @@ Result<void> CoreImpl::restore_envelope(std::uint16_t kind, ByteSpan payload) {
       return Ok();
     }
     case K::ANCHOR_RECEIPT: {
-      Deal* d = deal_by_contract(pad_id(p.getAnchorReceipt().getContractId()));
-      if (d != nullptr) d->peer_anchor_receipt = std::move(stored);
+      auto r = p.getAnchorReceipt();
+      Deal* d = deal_by_contract(pad_id(r.getContractId()));
+      if (d == nullptr) return Ok();
+      d->peer_anchor_receipt = std::move(stored);
+      if (env.info.sender != node_key_->public_key()) {
+        restore_witnessed(d->peer, env.info.sender, std::string(r.getCheckpoint().cStr(), r.getCheckpoint().size()));
+      }
       return Ok();
     }
     case K::ESCROW_EVENT: {

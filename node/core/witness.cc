@@ -179,6 +179,19 @@ void CoreImpl::peer_checkpoint(const OrgKey& from, const protocol::OpenedEnvelop
   if (peer.seen && (resend || (answered && our_size_ > peer.checkpoint_sent_size))) send_checkpoint(from);
 }
 
+void CoreImpl::restore_witnessed(const OrgKey& from, const PublicKey& node_key, const std::string& note) {
+  // Verified when it arrived, and the ledger's hash chain protects it since.
+  auto text = note.rfind("\n\n") == std::string::npos ? std::string() : note_text(note);
+  auto cp = ledger::parse_checkpoint_body(text);
+  if (!cp) return;
+  PeerState& peer = peers_[from];
+  auto& notes = peer.notes[node_key];
+  notes.emplace(cp->size, note);
+  while (notes.size() > kCheckpointsPerKeyMax) notes.erase(notes.begin());
+  CosignedCheckpoint& last = peer.cosigned[node_key];
+  if (cp->size > last.size) last = CosignedCheckpoint{cp->size, cp->root, note, std::move(text)};
+}
+
 std::optional<std::string> CoreImpl::our_recent_note_text(const std::string& note) const {
   if (std::find(our_recent_notes_.begin(), our_recent_notes_.end(), note) == our_recent_notes_.end()) return std::nullopt;
   return note_text(note);

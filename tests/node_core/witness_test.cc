@@ -156,6 +156,34 @@ TEST_F(WitnessTest, ConsistentCheckpointIsCosignedInconsistentOnesAreRefused) {
   EXPECT_EQ(cosigned_size(offer(note_of(n + 1), n, proof_of(n, n + 1))), n + 1);
 }
 
+// A restart does not reset witnessing to trust on first use: the partner's
+// checkpoint held in our ledger (in its anchor receipt) is what its next one
+// must be proven consistent with.
+TEST_F(WitnessTest, RestartKeepsWhatThePartnerSignedBefore) {
+  const std::uint64_t m = s1().ledger.durable_size();
+  c.crash_and_restart("buyer");
+  // Of what the reconnect queued, deliver only seller1's node certificate.
+  std::vector<Cluster::Packet> certs;
+  for (const auto& p : c.network()) {
+    auto env = protocol::decode<wire::Envelope>(p.envelope);
+    if (p.to == "buyer" && env && env->root().getBody().getPayload().isNodeCertificate()) certs.push_back(p);
+  }
+  ASSERT_FALSE(certs.empty());
+  c.network().clear();
+  for (const auto& p : certs) c.handle(c.node("buyer"), PeerMessage{p.from, p.envelope});
+  // Trust on first use would cosign this forked size-m checkpoint now.
+  EXPECT_LT(cosigned_size(offer(note_of(m, 2), 0, {})), m);
+  EXPECT_EQ(c.node("buyer").core->stats().checkpoints_cosigned, 0u);
+  // Offered one without a proof, the buyer re-cosigns the checkpoint it holds
+  // from seller1's anchor receipt, and a proof from there is accepted.
+  grow(1);
+  const std::uint64_t r = cosigned_size(offer(note_of(m + 1), 0, {}));
+  ASSERT_GT(r, 0u);
+  ASSERT_LE(r, m);
+  EXPECT_EQ(cosigned_size(offer(note_of(m + 1), r, proof_of(r, m + 1))), m + 1);
+  EXPECT_EQ(c.node("buyer").core->stats().cosign_refusals[static_cast<std::size_t>(CR::kInconsistent)], 0u);
+}
+
 TEST_F(WitnessTest, OversizedProofIsAVerificationFailure) {
   const std::uint64_t m = s1().ledger.durable_size();
   grow(1);
