@@ -11,7 +11,11 @@
 //     in-flight reservations across all counterparties;
 //   - escalation (above the approval threshold our message waits in
 //     ESCALATED for an approval or denial by an approver key) and the kill
-//     switch (while engaged, nothing moves a negotiation toward a commitment).
+//     switch (while engaged, our side signs no new commitment: our propose,
+//     counter, accept and approvals are refused, and so are the
+//     counterparty's propose and counter; the counterparty's accept of an
+//     offer we signed before still completes that contract, as does the
+//     anchoring of an accepted one, so both nodes hold the same contracts).
 //
 // Every call returns a Decision: applied, escalated, duplicate (ignored), or
 // refused; a refusal or escalation names the rule and the values that made it

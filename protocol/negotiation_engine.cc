@@ -146,7 +146,12 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   if (auto r = check_sides(n, m, ours)) return refuse_with(*r, n.state);
   crypto::PublicKey expected_org = ours ? our_org_ : (known ? n.counterparty_org : m.sender_org);
   if (auto r = check_mandate(md, expected_org, m, revoked_)) return refuse_with(*r, n.state);
-  if (is_offer(m.kind) && killed(n, ours ? &md : nullptr)) {
+  // A counterparty's accept of an offer we signed before the switch is not a
+  // new commitment of ours: it completes one (both parties' signatures on one
+  // terms hash), and refusing it would leave the counterparty's node holding
+  // a contract ours does not. A standing offer is stopped by withdrawing it.
+  const bool completes_our_offer = m.kind == NegEvent::kAccept && !ours;
+  if (is_offer(m.kind) && !completes_our_offer && killed(n, ours ? &md : nullptr)) {
     return refuse_with({Errc::kKillSwitch, "kill_switch", "engaged; " + std::string(event_name(m.kind)) +
                                                               " refused until lifted"},
                        n.state);
@@ -291,7 +296,8 @@ Decision NegotiationEngine::on_anchored(const crypto::Digest& id) {
     return refuse_with({Errc::kIllegalTransition, "transition", "commit in state " + std::string(state_name(n.state))},
                        n.state);
   }
-  if (killed(n, nullptr)) return refuse_with({Errc::kKillSwitch, "kill_switch", "engaged; commit refused"}, n.state);
+  // No kill-switch check: an ACCEPTED negotiation is a contract both parties
+  // signed, and the counterparty's node anchors it too.
   return finish(n, NegState::kCommitted);
 }
 

@@ -198,7 +198,7 @@ TEST_F(EngineTest, KillSwitchStopsProgressUntilLifted) {
   KillCommand k{true, KillScope::kOrganization, kOrgA, kOrgA, digest_of("k1"), kT0};
   EXPECT_EQ(engine.on_kill_switch(k).outcome, Outcome::kApplied);
   EXPECT_EQ(engine.on_kill_switch(k).outcome, Outcome::kDuplicate);
-  expect_refused(theirs(E::kAccept, 900), Errc::kKillSwitch, "kill_switch");
+  expect_refused(theirs(E::kCounter, 1000), Errc::kKillSwitch, "kill_switch");
   Chain other{"other"};
   NegMessage p = other.make(E::kPropose, Role::kBuyer, 900);
   expect_refused(engine.on_message(p, ma, p.timestamp_ms), Errc::kKillSwitch, "kill_switch");
@@ -209,7 +209,26 @@ TEST_F(EngineTest, KillSwitchStopsProgressUntilLifted) {
   // A replayed older engage cannot undo the newer lift.
   KillCommand old{true, KillScope::kOrganization, kOrgA, kOrgA, digest_of("k0"), kT0 - 1};
   expect_refused(engine.on_kill_switch(old), Errc::kStaleMessage, "kill_switch.order");
+  EXPECT_EQ(theirs(E::kCounter, 1000).state, S::kCountered);
+}
+
+// Both nodes must hold the same contracts: the counterparty's accept of the
+// offer we signed before the switch, and the anchoring of an accepted
+// negotiation, complete under the switch; our own new commitments do not.
+TEST_F(EngineTest, KillSwitchStillCompletesOffersAlreadySigned) {
+  ours(E::kPropose, 900);
+  Chain other{"other"};
+  NegMessage p = other.make(E::kPropose, Role::kSeller, 1000);
+  ASSERT_EQ(engine.on_message(p, mb, p.timestamp_ms).outcome, Outcome::kApplied);
+  other.link(p);
+  KillCommand k{true, KillScope::kOrganization, kOrgA, kOrgA, digest_of("k1"), kT0};
+  ASSERT_EQ(engine.on_kill_switch(k).outcome, Outcome::kApplied);
+  // Our accept of their offer would be a new signature of ours: refused.
+  NegMessage ours_accept = other.make(E::kAccept, Role::kBuyer, 1000);
+  expect_refused(engine.on_message(ours_accept, ma, ours_accept.timestamp_ms), Errc::kKillSwitch, "kill_switch");
+  // Their accept of our standing offer completes it, and it anchors.
   EXPECT_EQ(theirs(E::kAccept, 900).state, S::kAccepted);
+  EXPECT_EQ(engine.on_anchored(c.id).state, S::kCommitted);
 }
 
 TEST_F(EngineTest, KillSwitchByMandateAndNegotiationScope) {
