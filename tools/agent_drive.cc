@@ -10,6 +10,7 @@
 
 #include "escrow/escrow.h"
 #include "protocol/protocol.h"
+#include "protocol/strategy.h"
 #include "tools/agent_http.h"
 #include "tools/agent_messages.h"
 #include "tools/files.h"
@@ -26,8 +27,16 @@ using Clock = std::chrono::steady_clock;
 // The script's figures (docs/demo.md), in EUR cents.
 constexpr std::int64_t kOpenMinMinor = 700;        // Openings run 7.00 ..
 constexpr std::int64_t kOpenSpanMinor = 451;       // .. 11.50 a unit.
-constexpr std::int64_t kSellerAcceptsMinor = 1100;  // A seller accepts 11.00 or more,
-constexpr std::int64_t kCounterCapMinor = 1200;    // else counters +25%, at most 12.00.
+constexpr std::int64_t kSellerAcceptsMinor = 1100;  // A seller accepts 11.00 or more (its reservation),
+constexpr std::int64_t kCounterCapMinor = 1200;    // else counters on its concession curve up to
+constexpr std::int64_t kCounterMarkupPct = 25;     // 12.00, at most 25% above the opening (the
+                                                   // policies' 30%-a-round limit).
+// The sellers' concession curves (protocol/strategy.h, Faratin et al.): the
+// counter is the curve's price at round 1 of the policies' 8, between the
+// reservation and 12.00: seller A is Boulware (holds near 12.00), seller B a
+// Conceder (gives about two thirds of the range at once).
+constexpr std::int64_t kCurveRound = 1;
+constexpr std::int64_t kCurveRounds = 8;
 constexpr std::int64_t kEscalatedPriceMinor = 1120;  // Every sixth deal: 100 units at 11.20
 constexpr std::int64_t kEscalatedQuantity = 100;     // (above the buyer's 500.00 threshold).
 constexpr std::int64_t kQuantity = 10;
@@ -174,7 +183,11 @@ DealResult run_deal(const Federation& f, int i) {
     d.ms_to_agree = ms_since(t0);
     return d;
   }
-  const std::int64_t ask = std::min(price * 125 / 100, kCounterCapMinor);
+  protocol::TimeStrategy curve{protocol::Role::kSeller, kSellerAcceptsMinor, kCounterCapMinor, 0,
+                               i % 2 != 0 ? protocol::kConceder : protocol::kBoulware};
+  const std::int64_t ask = std::min(protocol::time_offer(curve, kCurveRound, kCurveRounds),
+                                    price * (100 + kCounterMarkupPct) / 100);
+  d.counter_minor = ask;
   if (auto r = follow_up(seller, NegEvent::kCounter, d.negotiation, ask, qty); !r) {
     record_refusal(r.error(), d);
     return d;

@@ -46,6 +46,7 @@ struct DealResult {
   std::int64_t ms_to_agree = 0;  // From the proposal to the accepting node's answer.
   std::string negotiation;     // Hex id ("" when refused at the proposal).
   std::string seller;          // "sellera" or "sellerb".
+  std::int64_t counter_minor = 0;  // The seller's counter, unit price in cents (0: it did not counter).
   Escalation escalation = Escalation::kNone;
   std::string refusal_code, refusal_rule;  // The node's reason, for kRefused.
   std::string lost_why;        // For kLost: what did not happen in time.

@@ -134,6 +134,15 @@ void print_summary(const std::vector<DealResult>& deals, const Phases& p) {
   std::printf("kill switch:           engaged, %ld proposal refused (kill_switch), lifted\n",
               static_cast<long>(count([](const DealResult& d) { return d.refusal_code == "kill_switch"; })));
   std::printf("lost:                  %ld\n", static_cast<long>(of(DealOutcome::kLost)));
+  // The sellers' concession curves (tools/agent_drive.cc): seller A Boulware, seller B Conceder.
+  std::vector<std::int64_t> counters[2];
+  for (const DealResult& d : deals) {
+    if (d.counter_minor > 0) counters[d.seller == "sellerb" ? 1 : 0].push_back(d.counter_minor);
+  }
+  const std::int64_t ca = median(counters[0]), cb = median(counters[1]);
+  std::printf("seller counters:       seller-a (Boulware) median %ld.%02ld, seller-b (Conceder) median %ld.%02ld\n",
+              static_cast<long>(ca / 100), static_cast<long>(ca % 100), static_cast<long>(cb / 100),
+              static_cast<long>(cb % 100));
   std::printf("median messages/deal:  %ld\n", static_cast<long>(median(messages)));
   std::printf("median ms to agree:    %ld\n", static_cast<long>(median(ms)));
   std::printf("throughput:            %.2f agreed deals/s (%ld ms to agree and settle on both nodes); escrow %ld ms\n",
@@ -150,7 +159,7 @@ Result<void> write_json(const std::string& path, const std::vector<DealResult>& 
   for (const DealResult& d : deals) {
     agreed += d.outcome == DealOutcome::kAgreed ? 1 : 0;
     list.push_back(json::object{{"deal", d.deal}, {"outcome", outcome_name(d.outcome)}, {"messages", d.messages},
-                                {"ms_to_agree", d.ms_to_agree}, {"negotiation", d.negotiation}, {"seller", d.seller},
+                                {"ms_to_agree", d.ms_to_agree}, {"negotiation", d.negotiation}, {"seller", d.seller}, {"counter_minor", d.counter_minor},
                                 {"escalated", escalation_name(d.escalation)}, {"refusal_code", d.refusal_code},
                                 {"refusal_rule", d.refusal_rule}, {"lost", d.lost_why}});
   }
@@ -175,11 +184,10 @@ Result<void> run_drive(const DriveArgs& a) {
   run_pool(1, half + 1, a.workers, deal);
   // The kill-switch moment: the buyer org halts its agents, one proposal is
   // refused with the kill-switch reason, the switch is lifted, deals go on.
-  // A seller's accept still on its way to the buyer's node would be refused
-  // too, so the first half settles on both sides before the switch.
-  PACTUM_CHECK(wait_settled(f, static_cast<int>(std::count_if(
-                                   deals.begin(), deals.begin() + half,
-                                   [](const DealResult& d) { return d.outcome == DealOutcome::kAgreed; }))));
+  // First-half deals still on their way (a seller's accept relayed to the
+  // buyer's node, anchoring) complete under the switch: they are contracts
+  // both sides signed (docs/negotiation.md); the summary's "diverged: 0"
+  // and equal digests check it.
   PACTUM_CHECK(buyer_kill_switch(f, true));
   deal(half + 1);
   PACTUM_CHECK(buyer_kill_switch(f, false));
