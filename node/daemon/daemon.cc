@@ -234,7 +234,16 @@ void Daemon::apply(std::vector<Effect> effects) {
       if (metrics_) metrics_->count_alarm(al->type);
     }
   }
-  flush_sends();
+  schedule_flush();
+}
+
+void Daemon::schedule_flush() {
+  if (unsent_.empty() || flush_posted_) return;
+  flush_posted_ = true;
+  boost::asio::post(io_, [this] {
+    flush_posted_ = false;
+    flush_sends();
+  });
 }
 
 void Daemon::flush_sends() {

@@ -69,6 +69,10 @@ class Daemon final : public ApiBackend {
   void feed(const Event& event);
   void apply(std::vector<Effect> effects);
   void flush_sends();
+  // Posts one flush_sends() after the handlers already queued on the io
+  // thread, so the sends of all events handled meanwhile (a group commit's
+  // AppendDones, a burst of peer frames) share one outbox commit.
+  void schedule_flush();
   void on_tick();
   void drain_step(std::chrono::steady_clock::time_point deadline);
   // Remembers a negotiation message the core appends (or restores) for transcript().
@@ -89,6 +93,7 @@ class Daemon final : public ApiBackend {
   std::unique_ptr<ApiServer> api_;
   boost::asio::steady_timer tick_timer_;
   std::deque<std::pair<OrgKey, Bytes>> unsent_;          // Sends not yet in the outbox, in order.
+  bool flush_posted_ = false;                              // A schedule_flush() is queued.
   std::map<std::uint64_t, ReplyFn> replies_;             // Agent requests awaiting the core.
   std::map<OrgKey, Bytes> peer_checkpoints_;             // From each peer's latest Hello.
   // Negotiation messages by wire negotiation id (16 bytes), bounded by kTranscriptsMax.
