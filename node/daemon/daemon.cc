@@ -248,7 +248,7 @@ void Daemon::schedule_flush() {
 
 void Daemon::flush_sends() {
   if (unsent_.empty() || !transport_) return;
-  // One outbox commit for everything this event produced.
+  // One outbox commit for everything queued since the last flush.
   std::vector<std::pair<OrgKey, Bytes>> batch(unsent_.begin(), unsent_.end());
   auto r = transport_->send_many(batch);
   if (r) {

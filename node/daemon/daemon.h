@@ -1,6 +1,6 @@
 // pactumd's wiring: one NodeCore driven on one io_context thread, with thin
 // adapters carrying out its effects in order:
-//   SendToPeer     -> net::Transport::send_many (durable outbox), batched per event
+//   SendToPeer     -> net::Transport::send_many (durable outbox), batched per io-loop turn
 //   AppendToLedger -> LedgerWorker (group commit on a worker), AppendDone posted back
 //   AgentReply     -> the agent API request that submitted the envelope
 //   AgentNotice    -> the agent API's event stream
