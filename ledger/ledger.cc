@@ -200,16 +200,13 @@ Result<void> Ledger::Impl::merge_tail() {
 // Appends one new leaf through the batch's cursors, advancing `tip`: the
 // entry and one nodes record (the leaf hash and every subtree it completes),
 // both MDB_APPEND, through reused buffers: no allocation per entry.
-Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req,
-                                       std::int64_t timestamp_ms) {
-  encode_entry_into(EntryHeader{tip.size, timestamp_ms, req.kind, tip.last_leaf, req.id},
-                    req.payload, scratch_);
+Result<void> Ledger::Impl::put_leaf(WriteCursors& c, Tip& tip, ByteSpan entry, const Hash& leaf) {
   if (int injected = store_->fault(WritePoint::kBeforePut); injected != 0)
     return Fail(lmdb::db_error(injected, "mdb_put (injected)"));
   const auto key = be64(tip.size);
-  PACTUM_CHECK(c.entries.append(key, scratch_));
+  PACTUM_CHECK(c.entries.append(key, entry));
   std::uint8_t record[65 * sizeof(Hash)];  // The leaf and at most 64 levels above it.
-  Hash h = leaf_hash(scratch_);
+  Hash h = leaf;
   tip.last_leaf = h;
   std::memcpy(record, h.data(), sizeof(Hash));
   unsigned level = 0;
@@ -225,10 +222,22 @@ Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRe
   return Ok();
 }
 
+// Encodes, hashes and puts one entry on this thread (small batches).
+Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req,
+                                       std::int64_t timestamp_ms) {
+  encode_entry_into(EntryHeader{tip.size, timestamp_ms, req.kind, tip.last_leaf, req.id},
+                    req.payload, scratch_);
+  return put_leaf(c, tip, scratch_, leaf_hash(scratch_));
+}
+
 // Writes one batch: an entry whose id is already present (earlier in this
 // batch, in the tail, or in the ids database: one hash probe each and one
 // read-only B-tree search) gets the stored index and writes nothing. New ids
 // are only added to the tail as pending; no index page is written per entry.
+// A batch of kHashAheadEntriesMin new entries or more is a two-stage
+// pipeline: the ChainHasher encodes and leaf-hashes each new entry as soon as
+// its id is looked up, and this thread, done with the lookups, computes the
+// subtree hashes and puts each entry as soon as it is hashed.
 Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                                        std::vector<std::vector<AppendResult>>& results) {
   tip = committed_;  // A retry after map growth starts again from the committed tip.
@@ -241,6 +250,16 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
   WriteCursors c{entries, nodes};
   // One timestamp per batch: its entries become durable in the same commit.
   const std::int64_t timestamp_ms = options_.clock_ms();
+  std::size_t requested = 0;
+  for (const Request* r : batch) requested += r->entries.size();
+  const bool ahead = requested >= kHashAheadEntriesMin;
+  // Whatever way this returns, the hasher lets go of the batch first.
+  struct FinishHasher {
+    ChainHasher& hasher;
+    ~FinishHasher() { hasher.finish(); }
+  } finish_hasher{hasher_};
+  if (ahead) hasher_.start(tip.size, tip.last_leaf, timestamp_ms, requested);
+  std::uint64_t next = tip.size;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     results[i].reserve(batch[i]->entries.size());
     for (const AppendRequest& req : batch[i]->entries) {
@@ -250,9 +269,16 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
         continue;
       }
       tail_.add(req.id);
-      results[i].push_back({tip.size, false});
-      PACTUM_CHECK(write_entry(c, tip, req, timestamp_ms));
+      results[i].push_back({next++, false});
+      if (ahead) hasher_.publish(req);
+      else PACTUM_CHECK(write_entry(c, tip, req, timestamp_ms));
     }
+  }
+  if (!ahead) return Ok();
+  hasher_.close();
+  for (std::size_t k = 0; tip.size < next; ++k) {
+    hasher_.wait_hashed(k);
+    PACTUM_CHECK(put_leaf(c, tip, hasher_.entry_bytes(k), hasher_.leaf(k)));
   }
   return Ok();
 }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/chain_hasher.h"
 #include "ledger/id_filter.h"
 #include "ledger/id_tail.h"
 #include "ledger/ledger.h"
@@ -63,6 +64,7 @@ class Ledger::Impl {
   Result<void> write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                            std::vector<std::vector<AppendResult>>& results);
   Result<void> write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req, std::int64_t timestamp_ms);
+  Result<void> put_leaf(WriteCursors& c, Tip& tip, ByteSpan entry, const Hash& leaf);
   // The index holding `id`: this batch, the tail, then the ids database.
   Result<std::optional<std::uint64_t>> lookup_id(MDB_txn* txn, const Id& id);
   Result<void> load_tail(MDB_txn* txn);
@@ -78,6 +80,7 @@ class Ledger::Impl {
   Options options_;
   Tip committed_;                        // Writer thread only (after open).
   Bytes scratch_;                        // Writer thread only: the entry being written.
+  ChainHasher hasher_;                   // Writer thread only: hashes large batches ahead of the puts.
   std::atomic<std::uint64_t> size_{0};   // Durable size, for readers.
 
   // The id tail: ids of entries [ids_indexed_, size) that are not yet in the
