@@ -127,7 +127,11 @@ void CoreImpl::anchored(Deal& d, std::uint64_t index, const Digest& entry_hash) 
 
 void CoreImpl::make_anchor_receipt(Deal& d) {
   // The receipt names a checkpoint covering the entry; until one is taken it waits.
-  if (!d.our_anchor_receipt.empty() || our_note_.empty() || our_size_ <= d.anchor_index) return;
+  if (!d.our_anchor_receipt.empty()) return;
+  if (our_note_.empty() || our_size_ <= d.anchor_index) {
+    if (d.anchored) receipts_waiting_.insert(d.id);
+    return;
+  }
   protocol::EnvelopeBuilder b;
   auto r = b.payload().initAnchorReceipt();
   r.setContractId(id16(d.contract_id));
@@ -143,8 +147,11 @@ void CoreImpl::make_anchor_receipt(Deal& d) {
 }
 
 void CoreImpl::send_pending_anchor_receipts() {
-  for (auto& [id, d] : deals_) {
-    if (d.anchored && d.our_anchor_receipt.empty()) make_anchor_receipt(d);
+  std::set<Digest> waiting;
+  waiting.swap(receipts_waiting_);  // Those still waiting are put back.
+  for (const Digest& id : waiting) {
+    auto it = deals_.find(id);
+    if (it != deals_.end()) make_anchor_receipt(it->second);
   }
 }
 

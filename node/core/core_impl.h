@@ -255,6 +255,9 @@ class CoreImpl final : public NodeCore {
   protocol::NegotiationEngine engine_;
   protocol::MandateBook mandates_;
   std::map<Digest, Deal> deals_;
+  // Anchored deals whose anchor receipt waits for a checkpoint covering the
+  // anchor: each CheckpointTaken looks at these, not at every deal ever made.
+  std::set<Digest> receipts_waiting_;
   std::map<Digest, Digest> by_contract_;          // Contract id -> negotiation id.
   std::map<OrgKey, PeerState> peers_;
   // Per partner, the negotiations that were open when last looked at: a
