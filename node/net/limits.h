@@ -61,6 +61,12 @@ inline constexpr std::chrono::milliseconds kCloseLinger{200};
 // be delivered again after a crash.
 inline constexpr std::chrono::milliseconds kMarkFlushDelay{2};
 
+// A failed outbox append is retried after this pause, doubling to the cap:
+// the payloads behind it wait (their order is kept), and a full disk is
+// freed by an operator in seconds to minutes.
+inline constexpr std::chrono::milliseconds kOutboxRetryMin{10};
+inline constexpr std::chrono::milliseconds kOutboxRetryMax{1000};
+
 // After a failed accept (e.g. out of file descriptors) wait this long before
 // accepting again, instead of spinning on the error.
 inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};

@@ -155,6 +155,11 @@ Result<std::vector<Outbox::Entry>> Outbox::load(const OrgKey& peer) {
   return out;
 }
 
+Result<std::uint64_t> Outbox::next_seq(const OrgKey& peer) {
+  PACTUM_TRY(Txn txn, Txn::begin(env_, MDB_RDONLY));
+  return read_u64(txn.get(), next_seq_, peer, 1);
+}
+
 Result<std::vector<std::uint64_t>> Outbox::append(
     const std::vector<std::pair<OrgKey, ByteSpan>>& items) {
   PACTUM_TRY(Txn txn, Txn::begin(env_, 0));

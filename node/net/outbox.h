@@ -9,7 +9,9 @@
 // Every write is one durable LMDB transaction (fsync on commit): a method
 // that returns success has made its change durable; on error nothing changed.
 //
-// Thread-safety: not thread-safe; one thread uses an Outbox.
+// Thread-safety: not thread-safe; one thread at a time uses an Outbox (the
+// transport reads it on its io thread at start, then writes it only on its
+// OutboxWriter's thread).
 #pragma once
 
 #include <lmdb.h>
@@ -47,6 +49,8 @@ class Outbox {
   // Every queued entry for `peer`, in sequence order. Errors: kIo, and kIo
   // for a record of the wrong size (a damaged file).
   Result<std::vector<Entry>> load(const OrgKey& peer);
+  // The sequence number the next append for `peer` will assign. Errors: kIo.
+  Result<std::uint64_t> next_seq(const OrgKey& peer);
   // Appends the payloads in one transaction, assigning each peer's next
   // sequence numbers in input order; returns them. Errors: kIo (nothing queued).
   Result<std::vector<std::uint64_t>> append(const std::vector<std::pair<OrgKey, ByteSpan>>& items);

@@ -160,8 +160,12 @@ Result<void> TransportCore::open() {
       p.queued_bytes += e.payload.size();
       p.pending.push_back(std::move(e));
     }
+    PACTUM_TRY(p.next_seq, outbox_->next_seq(p.config.org_root));
+    p.committed_seq = p.next_seq - 1;
     PACTUM_TRY(p.mark, outbox_->inbound(p.config.org_root));
+    p.mark_durable = p.mark;
   }
+  writer_ = std::make_unique<OutboxWriter>(io_, *outbox_);
   PACTUM_CHECK(listen());
   accept_next();
   arm_ack_flush();
@@ -277,15 +281,40 @@ Result<std::vector<std::uint64_t>> TransportCore::send_many(
                       " bytes queued; limit " + std::to_string(config_.limits.queued_bytes_max));
     }
   }
-  PACTUM_TRY(std::vector<std::uint64_t> seqs, outbox_->append(items));
+  // Numbered here as the outbox will number them: its jobs run in this
+  // order and an append is retried until it commits. Queued now, written to
+  // the peer once committed (pump), so no seq the peer sees can be lost.
+  std::vector<std::uint64_t> seqs(items.size());
+  std::vector<std::pair<OrgKey, Bytes>> copies;
+  copies.reserve(items.size());
+  std::vector<std::uint64_t> upto(peers_.size(), 0);
   for (std::size_t i = 0; i < items.size(); ++i) {
     Peer& p = peers_[index[i]];
-    p.pending.push_back(Outbox::Entry{seqs[i], Bytes(items[i].second.begin(), items[i].second.end())});
+    seqs[i] = upto[index[i]] = p.next_seq++;
+    Bytes payload(items[i].second.begin(), items[i].second.end());
+    copies.emplace_back(items[i].first, payload);
+    p.pending.push_back(Outbox::Entry{seqs[i], std::move(payload)});
     p.queued_bytes += items[i].second.size();
   }
-  for (std::size_t i = 0; i < peers_.size(); ++i) {
-    if (extra[i] > 0) pump(peers_[i]);
-  }
+  auto job = [copies = std::move(copies), expected = seqs](Outbox& box) -> Result<void> {
+    std::vector<std::pair<OrgKey, ByteSpan>> views;
+    views.reserve(copies.size());
+    for (const auto& [to, payload] : copies) views.emplace_back(to, ByteSpan(payload));
+    PACTUM_TRY(std::vector<std::uint64_t> got, box.append(views));
+    PACTUM_ASSERT(got == expected);  // Only this writer numbers, in submission order.
+    return Ok();
+  };
+  auto done = [self = shared_from_this(), upto = std::move(upto)](Result<void> r) {
+    if (self->stopped_) return;
+    if (!r) return;  // Only at stop(): the writer retries until the append commits.
+    for (std::size_t i = 0; i < self->peers_.size(); ++i) {
+      if (upto[i] == 0) continue;
+      Peer& p = self->peers_[i];
+      p.committed_seq = std::max(p.committed_seq, upto[i]);
+      self->pump(p);
+    }
+  };
+  writer_->submit(std::move(job), std::move(done), true);
   return seqs;
 }
 
@@ -300,10 +329,13 @@ void TransportCore::arm_ack_flush() {
 
 void TransportCore::flush_acks() {
   for (Peer& p : peers_) {
-    if (p.acked_unflushed == 0 || !outbox_) continue;
-    Result<void> r = outbox_->ack(p.config.org_root, p.acked_unflushed);
+    if (p.acked_unflushed == 0 || !writer_) continue;
+    auto job = [peer = p.config.org_root, upto = p.acked_unflushed](Outbox& box) { return box.ack(peer, upto); };
     // A failed deletion only means a resend later, which the peer dedupes.
-    if (!r) spdlog::warn("transport: outbox ack for {}: {}", p.config.name, r.error().to_string());
+    auto done = [name = p.config.name](Result<void> r) {
+      if (!r) spdlog::warn("transport: outbox ack for {}: {}", name, r.error().to_string());
+    };
+    writer_->submit(std::move(job), std::move(done), false);
     p.acked_unflushed = 0;
   }
 }
@@ -311,7 +343,8 @@ void TransportCore::flush_acks() {
 void TransportCore::stop() {
   if (stopped_) return;
   flush_acks();
-  flush_marks();
+  writer_.reset();  // Commits every write queued so far and joins; its completions find us stopped.
+  persist_marks_and_ack();
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
@@ -332,6 +365,22 @@ void TransportCore::stop() {
     p.state = PeerState::kDisconnected;
   }
   outbox_.reset();  // Closes the LMDB environment now, so a new start() may open it.
+}
+
+void TransportCore::persist_marks_and_ack() {
+  if (!outbox_) return;  // open() failed before the outbox existed.
+  std::vector<std::pair<OrgKey, Outbox::InboundMark>> marks;
+  for (const Peer& p : peers_) {
+    if (p.mark_dirty) marks.emplace_back(p.config.org_root, p.mark);
+  }
+  Result<void> r = marks.empty() ? Result<void>(Ok()) : outbox_->set_inbound(marks);
+  if (!r) spdlog::warn("transport: dedupe marks at stop: {}", r.error().to_string());
+  for (Peer& p : peers_) {
+    // The writer has committed every mark handed to it; the rest just now.
+    if (r) p.mark_durable = p.mark;
+    p.mark_dirty = p.mark_dirty && !r;
+    if (p.conn && p.mark_durable.seq > 0) p.conn->set_ack(p.mark_durable.stream_id, p.mark_durable.seq);
+  }
 }
 
 std::optional<std::size_t> TransportCore::find_peer(const OrgKey& key) const {

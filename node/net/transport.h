@@ -17,10 +17,13 @@
 //     jitter. Between two nodes exactly one side dials: the one whose org
 //     root key is smaller (bytewise), and only when the peer has a host.
 //     The newest admitted connection of a peer replaces an older one.
-//   - Durable outbox: send() returns only once the payload is committed to
-//     the transport's own LMDB environment under data_dir; an entry is
-//     removed when the peer acknowledges it, and re-sent after reconnects and
-//     restarts. Each outbound stream has a random 64-bit id and per-peer
+//   - Durable outbox: send() queues the payload and numbers it; a writer
+//     thread commits it to the transport's own LMDB environment under
+//     data_dir, and only then is it written to the peer, so the io thread
+//     never waits for an fsync and no sequence number a peer has seen can be
+//     lost. stop() commits everything queued before it returns. An entry is
+//     removed when the peer acknowledges it, and re-sent after reconnects
+//     and restarts. Each outbound stream has a random 64-bit id and per-peer
 //     sequence numbers starting at 1.
 //   - Dedupe: the receiver keeps, durably, the highest sequence delivered per
 //     (peer, stream id), so a duplicate never reaches on_message under normal
@@ -45,8 +48,9 @@
 // Lifetime: destroy the Transport before its io_context.
 // Thread-safety: none. A Transport lives on one io_context run by one thread;
 // call every method on that thread (from a handler, or via asio::post), and
-// every handler is invoked on it. send() blocks that thread for one LMDB
-// commit (an fsync): batch with send_many() when sending many payloads.
+// every handler is invoked on it. Outbox writes (appends, acknowledged
+// deletions, dedupe marks) run on the transport's own writer thread, one
+// LMDB commit each: batch with send_many() when sending many payloads.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -205,11 +209,12 @@ class Transport {
                                                   TransportConfig config, Handlers handlers);
   virtual ~Transport() = default;
 
-  // Queues `payload` for `to` durably and returns its sequence number once
-  // the LMDB transaction has committed. Errors: kNotFound (not a configured
-  // peer), kMessageTooLarge (payload above kPayloadBytesMax),
-  // kPeerOverloaded (the peer's queued bytes would exceed queued_bytes_max:
-  // retry later), kIo (the commit failed; nothing was queued),
+  // Queues `payload` for `to` and returns its sequence number. The outbox
+  // commit follows on the writer thread (retried until it succeeds, keeping
+  // the order); the payload goes on the wire only after it, and stop()
+  // waits for it. Errors: kNotFound (not a configured peer),
+  // kMessageTooLarge (payload above kPayloadBytesMax), kPeerOverloaded (the
+  // peer's queued bytes would exceed queued_bytes_max: retry later),
   // kInvalidArgument after stop().
   virtual Result<std::uint64_t> send(const OrgKey& to, ByteSpan payload) = 0;
   // As send() for many payloads in one commit; all or none are queued.

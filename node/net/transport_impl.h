@@ -19,6 +19,7 @@
 
 #include "node/net/connection.h"
 #include "node/net/outbox.h"
+#include "node/net/outbox_writer.h"
 #include "node/net/transport.h"
 
 namespace pactum::node::net {
@@ -34,10 +35,13 @@ class TransportCore : public ConnectionOwner,
     std::shared_ptr<Connection> dialing;  // Outbound connection being set up.
     std::deque<Outbox::Entry> pending;    // Unacknowledged, in sequence order.
     std::size_t next_send = 0;            // Index in `pending` of the next to write on `conn`.
+    std::uint64_t next_seq = 1;           // The next seq to assign (the outbox assigns the same).
+    std::uint64_t committed_seq = 0;      // Highest seq committed to the outbox: only these go out.
     std::uint64_t queued_bytes = 0;       // Sum of pending payload sizes.
     std::uint64_t acked_unflushed = 0;    // Acked seq not yet deleted from the outbox (0: none).
     Outbox::InboundMark mark;             // Dedupe: highest delivered seq of the peer's stream.
-    bool mark_dirty = false;              // `mark` changed since last persisted.
+    bool mark_dirty = false;              // `mark` changed since last handed to the writer.
+    Outbox::InboundMark mark_durable;     // The mark last committed: all an ack may claim.
     bool ack_due = false;                 // A Deliver arrived since our last ack.
     std::unique_ptr<asio::steady_timer> redial;
     std::uint32_t attempts = 0;
@@ -75,6 +79,10 @@ class TransportCore : public ConnectionOwner,
   void pump(Peer& peer);
   void flush_acks();
   void flush_marks();
+  // At stop(), with the writer joined: commits the dirty dedupe marks on
+  // this thread and acknowledges what they cover, so a graceful stop leaves
+  // nothing for the peers to re-send.
+  void persist_marks_and_ack();
   void arm_ack_flush();
   std::int64_t now_ms() const;
   Peer* peer_of(const Connection& conn);
@@ -87,6 +95,8 @@ class TransportCore : public ConnectionOwner,
   TransportConfig config_;
   Handlers handlers_;
   std::unique_ptr<Outbox> outbox_;  // Null after stop().
+  // Every outbox write after open(); declared after outbox_ so it stops first.
+  std::unique_ptr<OutboxWriter> writer_;
   std::optional<crypto::TlsContext> server_tls_, client_tls_;
   tcp::acceptor acceptor_;
   tcp::resolver resolver_;

@@ -75,9 +75,9 @@ void TransportCore::on_established(const std::shared_ptr<Connection>& conn) {
     // A new stream of the peer (its outbox was recreated): start a new window.
     p.mark = Outbox::InboundMark{conn->peer_stream_id, 0};
     p.mark_dirty = true;
-  } else if (p.mark.seq > 0) {
+  } else if (p.mark_durable.stream_id == p.mark.stream_id && p.mark_durable.seq > 0) {
     // Tell the peer at once what we already have, so it drops it from its outbox.
-    conn->set_ack(p.mark.stream_id, p.mark.seq);
+    conn->set_ack(p.mark_durable.stream_id, p.mark_durable.seq);
   }
   spdlog::info("transport: peer {} connected ({})", p.config.name,
                conn->role() == Connection::Role::kDialer ? "dialed" : "accepted");
@@ -168,27 +168,35 @@ void TransportCore::on_read_batch_end(Connection& conn) {
 }
 
 void TransportCore::flush_marks() {
-  if (!outbox_) return;
+  if (!writer_) return;
   std::vector<std::pair<OrgKey, Outbox::InboundMark>> marks;
-  for (const Peer& p : peers_) {
-    if (p.mark_dirty) marks.emplace_back(p.config.org_root, p.mark);
-  }
-  if (!marks.empty()) {
-    // Durable before the ack: an acknowledged payload is never delivered again
-    // unless we crash between on_message and this commit.
-    Result<void> r = outbox_->set_inbound(marks);
-    if (!r) {
-      for (Peer& p : peers_) {
-        if (p.mark_dirty && p.conn) p.conn->close(CloseReason::kStorage, r.error().to_string());
-      }
-      return;
-    }
-  }
   for (Peer& p : peers_) {
+    if (p.mark_dirty) {
+      marks.emplace_back(p.config.org_root, p.mark);  // Acked once committed.
+    } else if (p.ack_due && p.conn && p.mark_durable.seq > 0) {
+      p.conn->set_ack(p.mark_durable.stream_id, p.mark_durable.seq);  // Only duplicates came.
+    }
     p.mark_dirty = false;
-    if (p.ack_due && p.conn) p.conn->set_ack(p.mark.stream_id, p.mark.seq);
     p.ack_due = false;
   }
+  if (marks.empty()) return;
+  // Durable before the ack: an acknowledged payload is never delivered again
+  // unless we crash between on_message and this commit.
+  auto job = [marks](Outbox& box) { return box.set_inbound(marks); };
+  auto done = [self = shared_from_this(), marks](Result<void> r) {
+    if (self->stopped_) return;
+    for (const auto& [org, mark] : marks) {
+      Peer& p = self->peers_[*self->find_peer(org)];
+      if (!r) {
+        p.mark_dirty = true;  // Written again by the next flush.
+        if (p.conn) p.conn->close(CloseReason::kStorage, r.error().to_string());
+        continue;
+      }
+      p.mark_durable = mark;
+      if (p.conn) p.conn->set_ack(mark.stream_id, mark.seq);
+    }
+  };
+  writer_->submit(std::move(job), std::move(done), false);
 }
 
 void TransportCore::on_ack(Connection& conn, std::uint64_t stream_id, std::uint64_t seq) {
@@ -216,7 +224,8 @@ void TransportCore::on_writable(Connection& conn) {
 void TransportCore::pump(Peer& p) {
   if (!p.conn) return;
   Connection& conn = *p.conn;
-  while (p.next_send < p.pending.size() && conn.can_take_more()) {
+  while (p.next_send < p.pending.size() && p.pending[p.next_send].seq <= p.committed_seq &&
+         conn.can_take_more()) {
     const Outbox::Entry& e = p.pending[p.next_send];
     Result<Bytes> frame = encode_deliver(e.seq, e.payload);
     if (!frame) return conn.close(CloseReason::kStorage, frame.error().to_string());

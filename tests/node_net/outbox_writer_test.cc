@@ -1,0 +1,79 @@
+// Goal: the outbox writer commits jobs in submission order, posts their
+// completions in that order to the io thread, retries a failing append until
+// it commits (the jobs behind it wait), and reports other failures.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <thread>
+
+#include "node/net/outbox.h"
+#include "node/net/outbox_writer.h"
+#include "tests/node_net/net_fixture.h"
+
+namespace pactum::node::net {
+namespace {
+
+using testing::TempDir;
+
+OrgKey key_of(std::uint8_t b) {
+  OrgKey k{};
+  k.fill(b);
+  return k;
+}
+
+TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
+  TempDir dir;
+  auto box = Outbox::open(dir.path());
+  ASSERT_TRUE(box.has_value()) << box.error().to_string();
+  const OrgKey a = key_of(1);
+  boost::asio::io_context io;
+  std::vector<int> completed;
+  int failures_left = 3;                  // Writer thread only.
+  std::atomic<int> attempts{0}, ran{0};
+  {
+    OutboxWriter writer(io, **box);
+    for (int i = 1; i <= 5; ++i) {
+      const std::string text = "p" + std::to_string(i);
+      auto job = [&, i, text](Outbox& b) -> Result<void> {
+        if (i == 2) {
+          ++attempts;
+          if (failures_left-- > 0) return Fail(Errc::kIo, "disk full (test)");
+        }
+        PACTUM_TRY(auto seqs, b.append({{a, as_bytes(text)}}));
+        EXPECT_EQ(seqs.front(), static_cast<std::uint64_t>(i));  // Order kept across the retries.
+        ++ran;
+        return Ok();
+      };
+      writer.submit(job, [&completed, i](Result<void> r) {
+        EXPECT_TRUE(r.has_value());
+        completed.push_back(i);
+      }, true);
+    }
+    // Not retried: its failure is reported.
+    writer.submit([&ran](Outbox&) -> Result<void> {
+                    ++ran;
+                    return Fail(Errc::kIo, "once");
+                  },
+                  [&completed](Result<void> r) {
+                    EXPECT_FALSE(r.has_value());
+                    completed.push_back(-1);
+                  },
+                  false);
+    // stop() would give a failing append only one last attempt: wait for the retries.
+    for (int spins = 0; ran < 6 && spins < 5000; ++spins) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(completed.empty());  // Completions run on the io thread only.
+  io.run();
+  EXPECT_EQ(completed, (std::vector<int>{1, 2, 3, 4, 5, -1}));
+  EXPECT_EQ(attempts, 4);
+  auto left = (*box)->load(a);
+  ASSERT_TRUE(left.has_value());
+  ASSERT_EQ(left->size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*left)[i].payload, to_bytes("p" + std::to_string(i + 1)));
+  EXPECT_EQ(*(*box)->next_seq(a), 6u);
+}
+
+}  // namespace
+}  // namespace pactum::node::net
