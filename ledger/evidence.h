@@ -78,6 +78,7 @@ struct EvidenceParts {
   std::vector<Bytes> escrow_events;
   std::optional<crypto::Digest> escrow_state_digest;  // None: no escrow.
   settlement::TaxTable tax_table;
+  std::vector<Bytes> amended_versions;  // Canonical ContractTerms of earlier versions, first first.
 };
 
 // Packs `parts` into canonical bundle bytes. The terms, contract id and terms
@@ -149,6 +150,7 @@ struct PartyLedgerEvidence {
   std::vector<Bytes> transcript;     // Negotiation envelopes in the anchor's order.
   std::vector<Bytes> approvals;      // Approve envelopes of transcript messages.
   std::vector<Bytes> partner_anchor_receipts;  // The partner's AnchorReceipt envelopes.
+  std::vector<Bytes> amended_versions;  // An amendment's earlier versions' terms (anchored here), first first.
 };
 // Scans the ledger for entries about `contract_id` (16 bytes): the node
 // core's contract anchor (docs/node.md) naming it, the negotiation message

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "ledger/evidence_internal.h"
+#include "protocol/amendment.h"
 #include "protocol/canonical.h"
 #include "protocol/settlement_codec.h"
 
@@ -95,6 +96,14 @@ Result<Bytes> encode_bundle(const EvidenceParts& parts, wire::ContractTerms::Rea
   PACTUM_CHECK(set_list(b.initEscrowEvents(static_cast<unsigned>(parts.escrow_events.size())), parts.escrow_events));
   if (parts.escrow_state_digest) b.setEscrowStateDigest(protocol::as_data(*parts.escrow_state_digest));
   PACTUM_CHECK(protocol::encode_tax_table(parts.tax_table, b.initTaxTable()));
+  // Null for a first version: its bundle bytes stay those of bundles before amendments.
+  if (!parts.amended_versions.empty()) {
+    auto versions = b.initAmendedVersions(static_cast<unsigned>(parts.amended_versions.size()));
+    for (unsigned i = 0; i < versions.size(); ++i) {
+      PACTUM_TRY(auto v, protocol::decode<wire::ContractTerms>(parts.amended_versions[i]));
+      versions.setWithCaveats(i, v.root());
+    }
+  }
   Bytes out;
   auto words = capnp::canonicalize(b.asReader());
   auto bytes = words.asBytes();
@@ -112,6 +121,7 @@ Result<Bytes> build_evidence(const EvidenceParts& parts) {
                            &parts.settlement_receipts, &parts.escrow_events}) {
     PACTUM_CHECK(check_count(list->size(), "envelope list"));
   }
+  PACTUM_CHECK(check_count(parts.amended_versions.size(), "amended versions"));
   PACTUM_TRY(auto offer, last_offer(parts.transcript));
   auto payload = offer.root().getBody().getPayload();
   auto terms = payload.which() == PayloadKind::PROPOSE ? payload.getPropose().getTerms()
@@ -198,34 +208,10 @@ const Check* Report::find(std::string_view name) const {
   return nullptr;
 }
 
-namespace {
-Result<settlement::Date> date_of_day(std::int32_t day, std::string_view what) {
-  settlement::Date d{std::chrono::sys_days{std::chrono::days{day}}};
-  if (!d.ok() || static_cast<int>(d.year()) < settlement::kYearMin ||
-      static_cast<int>(d.year()) > settlement::kYearMax) {
-    return Fail(Errc::kBadDate, std::string(what) + " day " + std::to_string(day) + " out of range");
-  }
-  return d;
-}
-}  // namespace
-
 Result<settlement::Contract> contract_from_terms(ByteSpan terms_bytes, const settlement::TaxTable& table) {
   PACTUM_TRY(auto decoded, protocol::decode<wire::ContractTerms>(terms_bytes));
-  auto t = decoded.root();
-  settlement::Contract c;
-  c.id = to_hex(protocol::as_span(t.getContractId()));
-  c.buyer = to_hex(protocol::as_span(t.getBuyer().getOrgRootKey()));
-  c.buyer_jurisdiction = t.getTaxJurisdiction().cStr();
-  PACTUM_CHECK(protocol::decode_pricing(t.getPricing(), c));
-  PACTUM_TRY(c.currency, settlement::find_currency(t.getCurrency().cStr(), c.conventions.currency_table));
-  PACTUM_TRY(c.start, date_of_day(t.getStartDay(), "startDay"));
-  PACTUM_TRY(c.end, date_of_day(t.getEndDay(), "endDay"));
+  PACTUM_TRY(settlement::Contract c, protocol::contract_from_terms(decoded.root()));
   c.tax_table = table;
-  // Escrow without milestones of its own holds every invoice (docs/node.md).
-  if (t.hasEscrow() && t.getEscrow().getMilestones().size() == 0) {
-    c.escrow.mode = settlement::EscrowMode::kPerInvoice;
-    c.escrow.hold_ppm = settlement::kPpmOne;
-  }
   return c;
 }
 

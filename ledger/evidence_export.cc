@@ -65,6 +65,29 @@ Role classify(const Entry& e, ByteSpan contract_id, const std::map<crypto::Diges
   return Role::kNone;
 }
 
+// The terms of every version an amendment's anchor builds on, first version
+// first, from their anchors in the same ledger.
+Result<std::vector<Bytes>> earlier_versions(Ledger& ledger, const Bytes& anchor_payload,
+                                            const std::map<crypto::Digest, std::uint64_t>& anchor_at) {
+  std::vector<Bytes> newest_first;
+  PACTUM_TRY(auto anchor, protocol::decode<ew::ContractAnchor>(anchor_payload, protocol::Canonical::kRequire,
+                                                               anchor_limits()));
+  PACTUM_TRY(Bytes terms, protocol::canonical_bytes(anchor.root().getTerms()));
+  for (;;) {
+    PACTUM_TRY(auto t, protocol::decode<wire::ContractTerms>(terms));
+    if (!t.root().hasAmendmentOf()) break;
+    if (newest_first.size() >= kEvidenceListMax) return Fail(Errc::kLimitExceeded, "amendment chain");
+    PACTUM_TRY(crypto::Digest base, protocol::read_hash(t.root().getAmendmentOf().getBaseTermsHash(), "baseTermsHash"));
+    auto at = anchor_at.find(base);
+    if (at == anchor_at.end()) return Fail(Errc::kNotFound, "the amended version " + to_hex(base) + " has no anchor here");
+    PACTUM_TRY(Entry e, ledger.entry(at->second));
+    PACTUM_TRY(auto a, protocol::decode<ew::ContractAnchor>(e.payload, protocol::Canonical::kRequire, anchor_limits()));
+    PACTUM_TRY(terms, protocol::canonical_bytes(a.root().getTerms()));
+    newest_first.push_back(terms);
+  }
+  return std::vector<Bytes>(newest_first.rbegin(), newest_first.rend());
+}
+
 Result<void> add_entry(Ledger& ledger, std::uint64_t i, std::uint64_t size, PartyLedgerEvidence& out) {
   PACTUM_TRY(Bytes bytes, ledger.entry_bytes(i));
   PACTUM_TRY(InclusionProof proof, ledger.prove_inclusion(i, size));
@@ -82,6 +105,7 @@ Result<PartyLedgerEvidence> collect_party_ledger(Ledger& ledger, ByteSpan contra
   out.checkpoint.note = latest->note;
   std::map<crypto::Digest, std::size_t> chain;  // Message hash -> position in the transcript.
   std::vector<std::uint64_t> others;
+  std::map<crypto::Digest, std::uint64_t> anchor_at;  // Terms hash -> index of its anchor (amendment chains).
   // First pass: the anchor (a contract's entries can be anywhere in the log).
   for (std::uint64_t i = 0; i < size; ++i) {
     PACTUM_TRY(Entry e, ledger.entry(i));
@@ -89,8 +113,13 @@ Result<PartyLedgerEvidence> collect_party_ledger(Ledger& ledger, ByteSpan contra
       others.push_back(i);
       continue;
     }
-    if (out.anchor_payload) continue;
     auto a = protocol::decode<ew::ContractAnchor>(e.payload, protocol::Canonical::kRequire, anchor_limits());
+    if (a && a->root().getTermsHash().size() == 32) {
+      crypto::Digest th{};
+      std::copy(a->root().getTermsHash().begin(), a->root().getTermsHash().end(), th.begin());
+      anchor_at.emplace(th, i);
+    }
+    if (out.anchor_payload) continue;
     if (!a || !same_id(a->root().getContractId(), contract_id)) continue;
     for (auto h : a->root().getTranscript()) {
       if (h.size() != 32) return Fail(Errc::kLedgerCorrupt, "anchor transcript hash of " + std::to_string(h.size()) + " bytes");
@@ -119,6 +148,7 @@ Result<PartyLedgerEvidence> collect_party_ledger(Ledger& ledger, ByteSpan contra
     if (t.empty()) return Fail(Errc::kNotFound, "a transcript message of the anchor is not in the ledger");
     out.transcript.push_back(std::move(t));
   }
+  PACTUM_TRY(out.amended_versions, earlier_versions(ledger, *out.anchor_payload, anchor_at));
   return out;
 }
 
@@ -203,6 +233,7 @@ Result<EvidenceParts> assemble_evidence(const PartyLedgerEvidence& buyer, const 
   for (const auto* p : {&buyer, &seller})
     for (const Bytes& r : payloads_of(*p, EntryKind::kSettlementReceipt)) add_unique(parts.settlement_receipts, r);
   parts.tax_table = table;
+  parts.amended_versions = buyer.amended_versions;
   PACTUM_TRY(crypto::Digest d, replay_escrow(parts));
   if (d != crypto::Digest{}) parts.escrow_state_digest = d;
   return parts;

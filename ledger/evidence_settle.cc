@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "ledger/evidence_internal.h"
+#include "protocol/amendment.h"
 #include "protocol/canonical.h"
 #include "protocol/escrow_codec.h"
 #include "protocol/settlement_codec.h"
@@ -55,9 +56,34 @@ Result<std::string> check_tax_and_settle(Ctx& ctx, settlement::TaxTable& table) 
   return "tax table version " + std::to_string(table.version) + " has the terms' hash";
 }
 
+// The contract as every version amended it: each earlier version's terms
+// hash must be what the next one names, and all must be one contract.
+Result<settlement::Contract> amended_from_bundle(Ctx& ctx, const settlement::TaxTable& table) {
+  std::vector<wire::ContractTerms::Reader> versions;
+  for (auto v : ctx.bundle.getAmendedVersions()) versions.push_back(v);
+  versions.push_back(ctx.bundle.getTerms());
+  if (versions.size() == 1 && versions[0].hasAmendmentOf())
+    return Fail(Errc::kNotFound, "the terms amend a contract, the bundle carries none of its earlier versions");
+  for (std::size_t i = 1; i < versions.size(); ++i) {
+    if (!versions[i].hasAmendmentOf())
+      return Fail(Errc::kBadContract, "version " + std::to_string(i) + " amends nothing");
+    auto a = versions[i].getAmendmentOf();
+    PACTUM_TRY(crypto::Digest prev, protocol::terms_hash(versions[i - 1]));
+    PACTUM_TRY(crypto::Digest named, protocol::read_hash(a.getBaseTermsHash(), "baseTermsHash"));
+    if (prev != named)
+      return Fail(Errc::kBadContract, "version " + std::to_string(i) + " names terms " + to_hex(named) +
+                                          ", version " + std::to_string(i - 1) + " hashes to " + to_hex(prev));
+    auto first_id = versions[0].getContractId();
+    if (a.getBaseContractId() != first_id)
+      return Fail(Errc::kBadContract, "version " + std::to_string(i) + " amends another contract");
+  }
+  PACTUM_TRY(settlement::Contract c, protocol::amended_contract(versions));
+  c.tax_table = table;
+  return c;
+}
+
 Result<std::string> check_settle(Ctx& ctx, const settlement::TaxTable& table) {
-  PACTUM_TRY(Bytes terms, protocol::canonical_bytes(ctx.bundle.getTerms()));
-  PACTUM_TRY(settlement::Contract c, contract_from_terms(terms, table));
+  PACTUM_TRY(settlement::Contract c, amended_from_bundle(ctx, table));
   PACTUM_TRY(settlement::SettlementResult r, settlement::settle(c));
   PACTUM_TRY(crypto::Digest d, protocol::settlement_digest(r));
   ctx.settlement_digest = d;

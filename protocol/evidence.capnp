@@ -61,6 +61,12 @@ struct EvidenceBundle {
   # empty when the contract has no escrow.
   taxTable @13 :Settlement.TaxTable;
   # The tax table version whose hash is ContractTerms.taxTableHash.
+  amendedVersions @14 :List(Pactum.ContractTerms);
+  # When `terms` amend a contract: the terms of every earlier version, the
+  # first version first. Each version's terms hash is the next one's
+  # amendmentOf.baseTermsHash (the last one's is terms.amendmentOf's), so the
+  # accepted terms commit to all of them; settlement runs on the chain
+  # (protocol/amendment.h). Empty for a contract's first version.
 }
 
 struct PartyEvidence {

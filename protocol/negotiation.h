@@ -9,6 +9,9 @@
 //   - for our own side: the guardrail policy (policy.h), concession limits,
 //     and the BudgetBook (budget.h), which counts committed contracts and
 //     in-flight reservations across all counterparties;
+//   - amendments (terms with amendmentOf): they name the version in force of
+//     a contract between the same parties, one amendment is open per
+//     contract at a time, and budget counts only the increase;
 //   - escalation (above the approval threshold our message waits in
 //     ESCALATED for an approval or denial by an approver key) and the kill
 //     switch (while engaged, our side signs no new commitment: our propose,
@@ -66,6 +69,19 @@ struct RevocationCommand {
   crypto::PublicKey key{};
 };
 
+// A contract both parties signed (its negotiation reached ACCEPTED), keyed
+// by the id of its first version: the version in force now, and the one
+// amendment being negotiated against it, if any.
+struct ContractHead {
+  crypto::Digest negotiation_id{};        // Of the version in force.
+  crypto::Digest terms_hash{};            // Of the version in force: what the next amendment names.
+  std::int64_t total_minor = 0;           // Its offer total: an amendment reserves only the increase.
+  Role our_role = Role::kBuyer;
+  crypto::PublicKey counterparty_org{};
+  std::optional<crypto::Digest> amending; // The open amendment negotiation.
+  bool failed = false;                    // The version in force failed to anchor: no amendments.
+};
+
 class NegotiationEngine {
  public:
   // `our_org`: this node's organization root key. `policy` must come from
@@ -90,6 +106,8 @@ class NegotiationEngine {
   Decision on_failed(const crypto::Digest& negotiation_id, const std::string& why);
 
   const Negotiation* find(const crypto::Digest& negotiation_id) const;
+  // The contract whose first version has this id, or null.
+  const ContractHead* contract(const crypto::Digest& contract_id) const;
   const BudgetBook& budget() const { return budget_; }
   const Policy& policy() const { return policy_; }
   const crypto::Digest& policy_hash() const { return policy_hash_; }
@@ -104,6 +122,14 @@ class NegotiationEngine {
   std::optional<Refusal> check_sides(const Negotiation& n, const NegMessage& m, bool ours) const;
   Decision finish(Negotiation& n, NegState to);
   std::optional<Refusal> reserve_check(const Negotiation& n, const NegMessage& m, const Mandate& md) const;
+  // Amendments: the base contract exists between the same parties, the
+  // message names its version in force, and no other amendment is open.
+  std::optional<Refusal> check_contract(const Negotiation& n, const NegMessage& m, bool known, bool ours) const;
+  // What an offer adds to our exposure: its total, or for an amendment the
+  // increase over the version in force.
+  std::int64_t exposure(const Negotiation& n, const NegMessage& m) const;
+  // Keeps contracts_ in step with a negotiation that just changed state.
+  void track_contract(const Negotiation& n);
 
   // A negotiation and the mandate of our side in it (set by our first
   // offer), in one node so one lookup finds both: the engine's maps hold
@@ -121,6 +147,9 @@ class NegotiationEngine {
   std::map<crypto::Digest, Entry, DigestLess> negotiations_;
   BudgetBook budget_;
   RevocationSet revoked_;
+  std::map<crypto::Digest, ContractHead, DigestLess> contracts_;  // By first version's contract id.
+  std::set<crypto::Digest, DigestLess> contract_ids_;            // Of every accepted version.
+
   // Engaged kill switches by (scope, target), and the newest effective time
   // seen per (scope, target) so a replayed old command cannot undo a newer one.
   std::set<std::pair<KillScope, crypto::Digest>> kills_;

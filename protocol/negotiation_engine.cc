@@ -88,8 +88,79 @@ std::optional<Refusal> NegotiationEngine::reserve_check(const Negotiation& n, co
                                                         const Mandate& md) const {
   crypto::PublicKey cp = n.state == NegState::kInit ? m.counterparty_org : n.counterparty_org;
   BudgetKey key{md.id, budget_period(md, m.timestamp_ms)};
-  return budget_.check_reserve(m.negotiation_id, key, cp, m.offer.total_minor,
+  return budget_.check_reserve(m.negotiation_id, key, cp, exposure(n, m),
                                md.cumulative_limit_minor, policy_.max_open_exposure_minor);
+}
+
+const ContractHead* NegotiationEngine::contract(const crypto::Digest& contract_id) const {
+  auto it = contracts_.find(contract_id);
+  return it == contracts_.end() ? nullptr : &it->second;
+}
+
+std::optional<Refusal> NegotiationEngine::check_contract(const Negotiation& n, const NegMessage& m, bool known,
+                                                         bool ours) const {
+  const bool has_terms = m.kind == NegEvent::kPropose || m.kind == NegEvent::kCounter;
+  if (!has_terms) return std::nullopt;
+  auto conflict = [](std::string rule, std::string v) {
+    return Refusal{Errc::kConflictingMessage, std::move(rule), std::move(v)};
+  };
+  if (known) {
+    if (m.contract_id != n.contract_id) return conflict("terms.contract_id", "changed from " + to_hex(n.contract_id));
+    if (m.amends != n.amends) return conflict("amendment.changed", "amendmentOf differs from the propose's");
+  } else if (contract_ids_.count(m.contract_id) != 0) {
+    return conflict("terms.contract_id", "contract " + to_hex(ByteSpan(m.contract_id).first(16)) + " exists");
+  }
+  if (!m.amends) return std::nullopt;
+  const AmendmentRef& ref = *m.amends;
+  const ContractHead* base = contract(ref.base_contract_id);
+  const std::string base_hex = to_hex(ByteSpan(ref.base_contract_id).first(16));
+  if (base == nullptr) return Refusal{Errc::kUnlinkedMessage, "amendment.base_unknown", "contract " + base_hex};
+  const Role our_role = known ? n.our_role : (ours ? m.sender_role : other(m.sender_role));
+  const crypto::PublicKey cp = known ? n.counterparty_org : (ours ? m.counterparty_org : m.sender_org);
+  if (base->our_role != our_role || base->counterparty_org != cp) {
+    return Refusal{Errc::kMandateScope, "amendment.parties", "contract " + base_hex + " has other parties or roles"};
+  }
+  if (base->failed) return conflict("amendment.base_failed", "contract " + base_hex + " failed to anchor");
+  if (base->amending && *base->amending != m.negotiation_id) {
+    return conflict("amendment.in_progress", "contract " + base_hex + " is being amended by negotiation " +
+                                                 to_hex(ByteSpan(*base->amending).first(16)));
+  }
+  if (base->terms_hash != ref.base_terms_hash) {
+    return Refusal{Errc::kStaleMessage, "amendment.base_stale",
+                   "names terms " + to_hex(ref.base_terms_hash) + ", in force " + to_hex(base->terms_hash)};
+  }
+  return std::nullopt;
+}
+
+std::int64_t NegotiationEngine::exposure(const Negotiation& n, const NegMessage& m) const {
+  const std::optional<AmendmentRef>& ref = n.state == NegState::kInit ? m.amends : n.amends;
+  if (!ref) return m.offer.total_minor;
+  const ContractHead* base = contract(ref->base_contract_id);
+  const std::int64_t before = base == nullptr ? 0 : base->total_minor;
+  return m.offer.total_minor > before ? m.offer.total_minor - before : 0;
+}
+
+void NegotiationEngine::track_contract(const Negotiation& n) {
+  if (n.state == NegState::kAccepted) {
+    if (!contract_ids_.insert(n.contract_id).second) return;  // Recorded when it was accepted.
+    if (n.amends) {
+      ContractHead& c = contracts_[n.amends->base_contract_id];
+      c.negotiation_id = n.id;
+      c.terms_hash = n.offer_terms_hash;
+      c.total_minor = n.offer.total_minor;
+      c.amending.reset();
+    } else {
+      contracts_[n.contract_id] = ContractHead{n.id, n.offer_terms_hash, n.offer.total_minor, n.our_role,
+                                               n.counterparty_org, std::nullopt, false};
+    }
+    return;
+  }
+  if (!is_terminal(n.state) || n.state == NegState::kCommitted) return;
+  const crypto::Digest base_id = n.amends ? n.amends->base_contract_id : n.contract_id;
+  auto it = contracts_.find(base_id);
+  if (it == contracts_.end()) return;
+  if (it->second.amending == n.id) it->second.amending.reset();
+  if (n.state == NegState::kFailed && it->second.negotiation_id == n.id) it->second.failed = true;
 }
 
 // Guardrails for our own offers: policy, concession limits, budget.
@@ -146,6 +217,7 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   if (auto r = check_sides(n, m, ours)) return refuse_with(*r, n.state);
   crypto::PublicKey expected_org = ours ? our_org_ : (known ? n.counterparty_org : m.sender_org);
   if (auto r = check_mandate(md, expected_org, m, revoked_)) return refuse_with(*r, n.state);
+  if (auto r = check_contract(n, m, known, ours)) return refuse_with(*r, n.state);
   // A counterparty's accept of an offer we signed before the switch is not a
   // new commitment of ours: it completes one (both parties' signatures on one
   // terms hash), and refusing it would leave the counterparty's node holding
@@ -166,11 +238,13 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   if (ours && is_offer(m.kind)) {
     if (auto r = check_ours(n, m, md)) return refuse_with(*r, n.state);
     std::int64_t threshold = std::min(policy_.approval_threshold_minor, md.approval_threshold_minor);
-    if (m.offer.total_minor > threshold) {
+    const std::int64_t added = exposure(n, m);
+    if (added > threshold) {
       const char* rule = threshold == policy_.approval_threshold_minor ? "policy.approval_threshold"
                                                                        : "mandate.approval_threshold";
       escalate = Refusal{Errc::kNeedsApproval, rule,
-                         "total " + std::to_string(m.offer.total_minor) + " > threshold " + std::to_string(threshold)};
+                         std::string(n.amends || m.amends ? "increase " : "total ") + std::to_string(added) +
+                             " > threshold " + std::to_string(threshold)};
     }
   }
 
@@ -181,10 +255,13 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
     target.our_role = ours ? m.sender_role : other(m.sender_role);
     target.counterparty_org = ours ? m.counterparty_org : m.sender_org;
     target.id = m.negotiation_id;
+    target.contract_id = m.contract_id;
+    target.amends = m.amends;
+    if (m.amends) contracts_[m.amends->base_contract_id].amending = m.negotiation_id;
   }
   if (ours && is_offer(m.kind)) {
     budget_.reserve(m.negotiation_id, BudgetKey{md.id, budget_period(md, m.timestamp_ms)},
-                    target.counterparty_org, m.offer.total_minor);
+                    target.counterparty_org, exposure(target, m));
     // Copy the mandate once per negotiation, not once per offer.
     std::optional<Mandate>& slot = it->second.our_mandate;
     if (!slot || slot->id != md.id) slot = md;
@@ -197,6 +274,7 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   if (target.state == NegState::kRejected || target.state == NegState::kWithdrawn) {
     budget_.release(m.negotiation_id);
   }
+  track_contract(target);
   return decide(Outcome::kApplied, target.state);
 }
 
@@ -232,6 +310,7 @@ Decision NegotiationEngine::on_approval(const NegMessage& m, std::int64_t now_ms
   }
   apply_approval(n, m);
   if (n.state == NegState::kRejected) budget_.release(n.id);
+  track_contract(n);
   return decide(Outcome::kApplied, n.state);
 }
 
@@ -269,6 +348,7 @@ Decision NegotiationEngine::finish(Negotiation& n, NegState to) {
   n.pending.reset();
   if (to == NegState::kCommitted) budget_.commit(n.id);
   else budget_.release(n.id);
+  track_contract(n);
   return decide(Outcome::kApplied, to);
 }
 

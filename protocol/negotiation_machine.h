@@ -76,6 +76,8 @@ struct Negotiation {
   std::optional<std::int64_t> our_first_price;
   std::optional<std::int64_t> our_last_price;
   crypto::Digest our_mandate_id{};          // Mandate our reservation is booked under.
+  crypto::Digest contract_id{};             // Of the terms on the table (fixed by the propose).
+  std::optional<AmendmentRef> amends;       // Set by the propose: this negotiates an amendment.
 
   // While ESCALATED: our message awaiting an approver, and the state it left.
   std::optional<NegMessage> pending;

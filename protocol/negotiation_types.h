@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -83,6 +84,18 @@ struct Offer {
   std::int64_t total_minor = 0;  // unit_price_minor * quantity, checked when decoded.
 };
 
+// What an amendment's terms amend (ContractTerms.amendmentOf): the contract
+// (the id of its first version), the terms hash of the version in force
+// that they replace, and the first day they apply.
+struct AmendmentRef {
+  crypto::Digest base_contract_id{};      // 16 bytes, zero-padded.
+  crypto::Digest base_terms_hash{};
+  std::int32_t effective_day = 0;         // Days since 1970-01-01.
+  bool downgrade_immediate = false;       // A lower price applies at once (credit), not at period end.
+  bool cancel_refund_prorated = false;    // A cancellation refunds the unused part of the period.
+  bool operator==(const AmendmentRef&) const = default;
+};
+
 // One decoded negotiation message whose signature has been verified (by
 // decode in negotiation_wire.cc, or by a test). `signer` is the key that
 // signed it; `hash` is SHA-256 of its signed canonical bytes.
@@ -99,6 +112,8 @@ struct NegMessage {
   std::int64_t deadline_ms = 0;           // Propose only: when the negotiation expires.
   crypto::Digest terms_hash{};            // Propose/counter/accept.
   Offer offer;                            // Propose/counter/accept.
+  crypto::Digest contract_id{};           // Propose/counter: terms.contractId, zero-padded.
+  std::optional<AmendmentRef> amends;     // Propose/counter: terms.amendmentOf.
   std::uint64_t size_bytes = 0;           // Encoded size, for the size limit.
 };
 

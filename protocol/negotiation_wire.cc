@@ -87,6 +87,20 @@ Result<void> read_offer(Reader r, NegMessage& m, const Decoded<wire::Envelope>& 
   // verified message rather than re-encoded (the same bytes: decode.h).
   PACTUM_TRY(m.terms_hash, message.canonical_part_hash(domains::kTermsHash, r, terms));
   PACTUM_TRY(m.offer, offer_from_terms(terms));
+  PACTUM_TRY(m.contract_id, read_id(terms.getContractId(), "contractId"));
+  if (terms.hasAmendmentOf()) {
+    auto a = terms.getAmendmentOf();
+    AmendmentRef ref;
+    PACTUM_TRY(ref.base_contract_id, read_id(a.getBaseContractId(), "amendmentOf.baseContractId"));
+    PACTUM_TRY(ref.base_terms_hash, read_hash(a.getBaseTermsHash(), "amendmentOf.baseTermsHash"));
+    ref.effective_day = a.getEffectiveDay();
+    ref.downgrade_immediate = a.getDowngradeImmediate();
+    ref.cancel_refund_prorated = a.getCancelRefundProrated();
+    if (ref.base_contract_id == m.contract_id) {
+      return Fail(Errc::kMalformedMessage, "an amendment needs a contractId of its own, not the base's");
+    }
+    m.amends = ref;
+  }
   bool buyer = m.sender_role == Role::kBuyer;
   PACTUM_TRY(m.counterparty_org, read_key(buyer ? terms.getSeller().getOrgRootKey()
                                                 : terms.getBuyer().getOrgRootKey(), "party orgRootKey"));

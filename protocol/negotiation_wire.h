@@ -79,6 +79,7 @@ struct MessageSpec {
   Offer offer;                               // Propose/counter: becomes one flat charge.
   crypto::Digest terms_hash{};               // Accept/approve/deny.
   std::int64_t expires_ms = 0;               // Propose/counter offerExpiresMs.
+  std::optional<AmendmentRef> amends;        // Propose/counter: the terms' amendmentOf.
 };
 
 // Fills `t` with terms whose guardrail figures are `offer` (one flat charge;

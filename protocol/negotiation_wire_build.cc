@@ -43,6 +43,14 @@ Result<void> fill_terms(wire::ContractTerms::Builder t, const MessageSpec& s) {
   price.setMantissa(s.offer.unit_price_minor);
   price.setScale(cur.exponent);
   ch.initQuantity().setMantissa(s.offer.quantity);
+  if (s.amends) {
+    auto a = t.initAmendmentOf();
+    a.setBaseContractId(capnp::Data::Reader(s.amends->base_contract_id.data(), 16));
+    a.setBaseTermsHash(as_data(s.amends->base_terms_hash));
+    a.setEffectiveDay(s.amends->effective_day);
+    a.setDowngradeImmediate(s.amends->downgrade_immediate);
+    a.setCancelRefundProrated(s.amends->cancel_refund_prorated);
+  }
   return Ok();
 }
 

@@ -244,6 +244,12 @@ struct AmendmentOf {
   # 32-byte terms hash of the version being amended.
   effectiveDay @2 :Int32;
   # First day the amendment applies, days since 1970-01-01.
+  downgradeImmediate @3 :Bool;
+  # A lower unit price applies from effectiveDay with a prorated credit;
+  # false: from the end of the billing period containing effectiveDay.
+  cancelRefundProrated @4 :Bool;
+  # A cancellation (endDay = effectiveDay) refunds the unused part of the
+  # period; false: no refund.
 }
 
 struct ContractTerms {

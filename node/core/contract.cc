@@ -6,6 +6,7 @@
 #include "ledger/evidence.h"
 #include "node/core/core_impl.h"
 #include "node/core/node_core.capnp.h"
+#include "protocol/amendment.h"
 #include "protocol/escrow_codec.h"
 #include "protocol/settlement_codec.h"
 #include "settlement/settlement.h"
@@ -15,33 +16,6 @@ namespace {
 
 bool same(capnp::Data::Reader d, ByteSpan want) {
   return d.size() == want.size() && std::equal(d.begin(), d.end(), want.begin());
-}
-
-settlement::Date day(std::int32_t n) {
-  return settlement::Date{std::chrono::sys_days{std::chrono::days{n}}};
-}
-
-// The settlement core's Contract for accepted wire terms. Escrow terms with
-// no milestones of their own ask settlement for per-invoice holds.
-Result<settlement::Contract> contract_from_terms(wire::ContractTerms::Reader t) {
-  settlement::Contract k;
-  if (t.getContractId().size() != 16) return Fail(Errc::kMalformedMessage, "contractId must be 16 bytes");
-  k.id = to_hex(protocol::as_span(t.getContractId()));
-  k.buyer = to_hex(protocol::as_span(t.getBuyer().getOrgRootKey()));
-  k.buyer_jurisdiction = std::string(t.getTaxJurisdiction().cStr(), t.getTaxJurisdiction().size());
-  auto table = settlement::CurrencyTableVersion::kIso4217V1;
-  if (t.getPricing().getConventions().getCurrencyTable() != 0) {
-    PACTUM_TRY(table, settlement::currency_table_version(t.getPricing().getConventions().getCurrencyTable()));
-  }
-  PACTUM_TRY(k.currency, settlement::find_currency(std::string_view(t.getCurrency().cStr(), t.getCurrency().size()), table));
-  k.start = day(t.getStartDay());
-  k.end = day(t.getEndDay());
-  PACTUM_CHECK(protocol::decode_pricing(t.getPricing(), k));
-  if (t.hasEscrow() && t.getEscrow().getMilestones().size() == 0) {
-    k.escrow.mode = settlement::EscrowMode::kPerInvoice;
-    k.escrow.hold_ppm = settlement::kPpmOne;
-  }
-  return k;
 }
 
 }  // namespace
@@ -94,6 +68,7 @@ void CoreImpl::start_anchor(Deal& d) {
   d.anchor_requested = true;
   d.contract_id = pad_id(terms->root().getContractId());
   by_contract_[d.contract_id] = d.id;
+  by_terms_[d.terms_hash] = d.id;
   PendingAppend p;
   p.after = AfterAppend::kAnchor;
   p.deal = d.id;
@@ -155,12 +130,36 @@ void CoreImpl::send_pending_anchor_receipts() {
   }
 }
 
+Result<std::vector<Bytes>> CoreImpl::contract_versions(const Deal& d) const {
+  std::vector<Bytes> newest_first;
+  const Deal* at = &d;
+  for (;;) {
+    auto terms_it = at->offered.find(at->terms_hash);
+    if (terms_it == at->offered.end()) return Fail(Errc::kInternal, "no accepted terms");
+    newest_first.push_back(terms_it->second);
+    PACTUM_TRY(auto terms, protocol::decode<wire::ContractTerms>(terms_it->second));
+    if (!terms.root().hasAmendmentOf()) break;
+    if (newest_first.size() > settlement::kAmendmentsMax) return Fail(Errc::kLimitExceeded, "amendment chain");
+    PACTUM_TRY(Digest base, protocol::read_hash(terms.root().getAmendmentOf().getBaseTermsHash(), "baseTermsHash"));
+    auto base_it = by_terms_.find(base);
+    auto deal_it = base_it == by_terms_.end() ? deals_.end() : deals_.find(base_it->second);
+    if (deal_it == deals_.end()) return Fail(Errc::kNotFound, "the amended version " + to_hex(base) + " is unknown");
+    at = &deal_it->second;
+  }
+  return std::vector<Bytes>(newest_first.rbegin(), newest_first.rend());
+}
+
 Result<void> CoreImpl::settle(Deal& d) {
-  auto terms_it = d.offered.find(d.terms_hash);
-  if (terms_it == d.offered.end()) return Fail(Errc::kInternal, "no accepted terms");
-  PACTUM_TRY(auto terms, protocol::decode<wire::ContractTerms>(terms_it->second));
-  auto t = terms.root();
-  PACTUM_TRY(settlement::Contract k, contract_from_terms(t));
+  PACTUM_TRY(std::vector<Bytes> versions, contract_versions(d));
+  std::vector<protocol::Decoded<wire::ContractTerms>> decoded;
+  std::vector<wire::ContractTerms::Reader> readers;
+  for (const Bytes& v : versions) {
+    PACTUM_TRY(auto one, protocol::decode<wire::ContractTerms>(v));
+    decoded.push_back(std::move(one));
+    readers.push_back(decoded.back().root());
+  }
+  auto t = readers.back();
+  PACTUM_TRY(settlement::Contract k, protocol::amended_contract(readers));
   PACTUM_TRY(settlement::SettlementResult result, settlement::settle(k));
   PACTUM_TRY(d.settlement_digest, protocol::settlement_digest(result));
   d.invoiced_total_minor = result.total_minor;

@@ -175,6 +175,10 @@ class CoreImpl final : public NodeCore {
   void retry_held(const OrgKey& from);
   // Records an applied message in the deal (terms of offers, transcript).
   Deal& record_message(const protocol::NegMessage& m, const Bytes& stored, bool ours);
+  // The rule amended terms in `envelope` break against the version in force (protocol/amendment.h).
+  std::optional<protocol::Refusal> check_amendment(const protocol::NegMessage& m, ByteSpan envelope) const;
+  // The accepted terms of every version of `d`'s contract, first to `d`'s.
+  Result<std::vector<Bytes>> contract_versions(const Deal& d) const;
   void expire_due();
 
   // contract.cc: anchoring, receipts, settlement.
@@ -259,6 +263,7 @@ class CoreImpl final : public NodeCore {
   // anchor: each CheckpointTaken looks at these, not at every deal ever made.
   std::set<Digest> receipts_waiting_;
   std::map<Digest, Digest> by_contract_;          // Contract id -> negotiation id.
+  std::map<Digest, Digest> by_terms_;             // Accepted terms hash -> negotiation id (amendment chains).
   std::map<OrgKey, PeerState> peers_;
   // Per partner, the negotiations that were open when last looked at: a
   // superset of the open ones, pruned by open_negotiations() (hence mutable),

@@ -3,6 +3,7 @@
 // NegotiationEngine (guardrails on both sides); applied ones are appended to
 // our ledger and only relayed or acknowledged once that append is durable.
 #include "node/core/core_impl.h"
+#include "protocol/amendment.h"
 
 namespace pactum::node::detail {
 namespace {
@@ -43,6 +44,23 @@ Deal& CoreImpl::record_message(const protocol::NegMessage& m, const Bytes& store
   return d;
 }
 
+std::optional<protocol::Refusal> CoreImpl::check_amendment(const protocol::NegMessage& m, ByteSpan envelope) const {
+  if (!m.amends || !offers_terms(m.kind)) return std::nullopt;
+  // Only against the version in force; the engine refuses any other.
+  const protocol::ContractHead* head = engine_.contract(m.amends->base_contract_id);
+  if (head == nullptr || head->terms_hash != m.amends->base_terms_hash) return std::nullopt;
+  auto deal = deals_.find(head->negotiation_id);
+  if (deal == deals_.end()) return std::nullopt;
+  auto in_force = deal->second.offered.find(head->terms_hash);
+  if (in_force == deal->second.offered.end()) return std::nullopt;
+  auto amended_bytes = offered_terms(envelope);
+  auto base = protocol::decode<wire::ContractTerms>(in_force->second);
+  auto amended = amended_bytes ? protocol::decode<wire::ContractTerms>(*amended_bytes)
+                               : Result<protocol::Decoded<wire::ContractTerms>>(Fail(amended_bytes.error()));
+  if (!base || !amended) return protocol::Refusal{Errc::kMalformedMessage, "amendment.terms", "cannot decode"};
+  return protocol::check_amendment_terms(base->root(), amended->root());
+}
+
 void CoreImpl::agent_negotiation(std::uint64_t request_id, const Bytes& envelope, K kind) {
   auto in = protocol::open_negotiation_message(envelope, engine_, mandates_);
   if (!in) return reply(request_id, in.error());
@@ -52,6 +70,9 @@ void CoreImpl::agent_negotiation(std::uint64_t request_id, const Bytes& envelope
                                                             crypto::key_id(in->mandate->org_key) +
                                                             ", not this node's"},
                  m.negotiation_id);
+  }
+  if (auto r = check_amendment(m, envelope)) {
+    return reply(request_id, Error{r->code, r->rule + ": " + r->values}, m.negotiation_id);
   }
   protocol::Decision d = in->mandate != nullptr ? engine_.on_message(m, *in->mandate, now_ms_)
                                                 : engine_.on_approval(m, now_ms_);
@@ -133,6 +154,11 @@ bool CoreImpl::peer_negotiation(const OrgKey& from, const Bytes& envelope) {
     notice("refused", m.negotiation_id,
            "from partner " + crypto::key_id(from) + ": not a party to this message (mandate of " +
                (in->mandate ? crypto::key_id(in->mandate->org_key) : std::string("an approver")) + ")");
+    return false;
+  }
+  if (auto r = check_amendment(m, envelope)) {
+    ++stats_.refusals;
+    notice("refused", m.negotiation_id, r->rule + ": " + r->values);
     return false;
   }
   protocol::Decision d = engine_.on_message(m, *in->mandate, now_ms_);

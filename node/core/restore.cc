@@ -173,6 +173,7 @@ Result<void> CoreImpl::restore_anchor(std::uint64_t index, ByteSpan payload) {
   }
   d.contract_id = pad_id(a.getContractId());
   by_contract_[d.contract_id] = d.id;
+  by_terms_[d.terms_hash] = d.id;
   d.anchor_requested = true;
   protocol::Decision dec = engine_.on_anchored(d.id);
   if (dec.outcome != protocol::Outcome::kApplied) return Ok();

@@ -25,6 +25,7 @@ struct Script {
   std::uint32_t round = 0;
   bool buyer_spoke = false, seller_spoke = false;
   testing::TermsExtras extras;
+  std::optional<protocol::AmendmentRef> amends;  // Set: every offer amends this contract version.
 
   Script(Agent& b, Agent& s, const std::string& name) : buyer(&b), seller(&s) {
     id = crypto::sha256(as_bytes("negotiation:" + name));
@@ -43,6 +44,7 @@ struct Script {
     s.offer = protocol::Offer{"widget", "EUR", unit_price, qty, unit_price * qty};
     s.terms_hash = table_terms;
     s.expires_ms = kT0 + kDayMs;
+    s.amends = amends;
     Agent& a = by == Role::kBuyer ? *buyer : *seller;
     bool& spoke = by == Role::kBuyer ? buyer_spoke : seller_spoke;
     Bytes m = testing::agent_message(a, s, !spoke, ts, extras);
