@@ -188,6 +188,10 @@ Result<EvidenceParts> evidence_detail::parts_from_bundle(ew::EvidenceBundle::Rea
     PACTUM_TRY(p.escrow_state_digest, protocol::read_hash(b.getEscrowStateDigest(), "escrowStateDigest"));
   }
   PACTUM_TRY(p.tax_table, protocol::decode_tax_table(b.getTaxTable()));
+  for (auto v : b.getAmendedVersions()) {
+    PACTUM_TRY(Bytes terms, protocol::canonical_bytes(v));
+    p.amended_versions.push_back(std::move(terms));
+  }
   return p;
 }
 

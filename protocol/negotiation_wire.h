@@ -85,6 +85,12 @@ struct MessageSpec {
 // Fills `t` with terms whose guardrail figures are `offer` (one flat charge;
 // unit price as a Decimal with the currency's exponent as scale).
 Result<void> fill_terms(wire::ContractTerms::Builder t, const MessageSpec& spec);
+// fill_terms plus what settlement needs (docs/node.md, "Settlement input"):
+// the term [start_day, end_day), conventions (actual days, half-even at the
+// exact product, tax per invoice, currency table 1) and the charge's tax code
+// "standard". What the agent commands and the test agents sign.
+Result<void> fill_settleable_terms(wire::ContractTerms::Builder t, const MessageSpec& spec, std::int32_t start_day,
+                                   std::int32_t end_day);
 // Signs a negotiation message envelope with `key`; returns its wire bytes.
 Result<Bytes> build_negotiation_message(const MessageSpec& spec, const crypto::SecretKey& key,
                                         std::uint64_t sequence, std::int64_t timestamp_ms);

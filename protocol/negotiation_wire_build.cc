@@ -54,6 +54,21 @@ Result<void> fill_terms(wire::ContractTerms::Builder t, const MessageSpec& s) {
   return Ok();
 }
 
+Result<void> fill_settleable_terms(wire::ContractTerms::Builder t, const MessageSpec& s, std::int32_t start_day,
+                                   std::int32_t end_day) {
+  PACTUM_CHECK(fill_terms(t, s));
+  t.setStartDay(start_day);
+  t.setEndDay(end_day);
+  auto c = t.getPricing().initConventions();
+  c.setDayCount(wire::settlement::DayCount::ACTUAL);
+  c.setRounding(wire::settlement::RoundingMode::HALF_EVEN);
+  c.setRoundingPoint(wire::settlement::RoundingPoint::EXACT_PRODUCT);
+  c.setTaxRounding(wire::settlement::TaxRounding::PER_INVOICE);
+  c.setCurrencyTable(1);
+  t.getPricing().getCharges()[0].setTaxCode("standard");
+  return Ok();
+}
+
 Result<Bytes> build_negotiation_message(const MessageSpec& s, const crypto::SecretKey& key,
                                         std::uint64_t sequence, std::int64_t timestamp_ms) {
   EnvelopeBuilder b;

@@ -94,16 +94,7 @@ Result<Bytes> build_agent_message(const protocol::MessageSpec& s, const crypto::
     return Ok();
   };
   auto terms = [&](wire::ContractTerms::Builder t) -> Result<void> {
-    PACTUM_CHECK(protocol::fill_terms(t, s));
-    t.setStartDay(start_day);
-    t.setEndDay(end_day);
-    auto c = t.getPricing().initConventions();
-    c.setDayCount(wire::settlement::DayCount::ACTUAL);
-    c.setRounding(wire::settlement::RoundingMode::HALF_EVEN);
-    c.setRoundingPoint(wire::settlement::RoundingPoint::EXACT_PRODUCT);
-    c.setTaxRounding(wire::settlement::TaxRounding::PER_INVOICE);
-    c.setCurrencyTable(1);
-    t.getPricing().getCharges()[0].setTaxCode("standard");
+    PACTUM_CHECK(protocol::fill_settleable_terms(t, s, start_day, end_day));
     return set_escrow(t, escrow);
   };
   try {
@@ -148,6 +139,53 @@ Result<Bytes> build_agent_message(const protocol::MessageSpec& s, const crypto::
   return b.seal(key, unix_sequence(), unix_now_ms());
 }
 
+Result<OfferFrame> offer_frame(const Bytes& offer_envelope) {
+  PACTUM_TRY(auto env, protocol::decode<wire::Envelope>(offer_envelope));
+  auto p = env.root().getBody().getPayload();
+  if (p.which() != W::PROPOSE && p.which() != W::COUNTER) return Fail(Errc::kWrongKind, "not an offer");
+  auto t = p.which() == W::PROPOSE ? p.getPropose().getTerms() : p.getCounter().getTerms();
+  OfferFrame f;
+  PACTUM_TRY(f.offer, protocol::offer_from_terms(t));
+  f.start_day = t.getStartDay();
+  f.end_day = t.getEndDay();
+  if (t.hasAmendmentOf()) {
+    auto a = t.getAmendmentOf();
+    protocol::AmendmentRef ref;
+    if (a.getBaseContractId().size() != 16) return Fail(Errc::kMalformedMessage, "baseContractId must be 16 bytes");
+    std::copy(a.getBaseContractId().begin(), a.getBaseContractId().end(), ref.base_contract_id.begin());
+    PACTUM_TRY(ref.base_terms_hash, protocol::read_hash(a.getBaseTermsHash(), "baseTermsHash"));
+    ref.effective_day = a.getEffectiveDay();
+    ref.downgrade_immediate = a.getDowngradeImmediate();
+    ref.cancel_refund_prorated = a.getCancelRefundProrated();
+    f.amends = ref;
+  }
+  return f;
+}
+
+Result<std::pair<OfferFrame, crypto::Digest>> contract_in_force(const std::string& node,
+                                                                const std::string& contract_hex) {
+  PACTUM_TRY(auto r, api_call(node, http::verb::get, "/v1/contracts", nullptr));
+  const json::object* o = r.second.if_object();
+  if (r.first != 200 || o == nullptr || !o->contains("contracts")) return Fail(Errc::kIo, "node: " + json::serialize(r.second));
+  for (const json::value& c : o->at("contracts").as_array()) {
+    const json::object& co = c.as_object();
+    const json::value* amends = co.if_contains("amends");
+    const bool of_contract = co.at("contract_id").as_string() == contract_hex ||
+                             (amends != nullptr && amends->as_string() == contract_hex);
+    if (!of_contract || !co.at("in_force").as_bool()) continue;
+    const std::string negotiation(co.at("negotiation_id").as_string());
+    PACTUM_TRY(std::vector<Bytes> list, node_messages(node, negotiation));
+    for (auto it = list.rbegin(); it != list.rend(); ++it) {
+      auto frame = offer_frame(*it);
+      if (!frame) continue;
+      PACTUM_TRY(crypto::Digest terms_hash, digest_from_hex(std::string(co.at("id").as_string()), "contract id"));
+      return std::make_pair(std::move(*frame), terms_hash);
+    }
+    return Fail(Errc::kNotFound, "no offer in negotiation " + negotiation);
+  }
+  return Fail(Errc::kNotFound, "the node holds no contract " + contract_hex + " in force");
+}
+
 Result<Bytes> link_to_node(const std::string& node, const std::string& negotiation_hex, protocol::MessageSpec& s) {
   PACTUM_TRY(s.negotiation_id, digest_from_hex(negotiation_hex, "--negotiation"));
   PACTUM_TRY(auto view, api_call(node, http::verb::get, "/v1/negotiations/" + negotiation_hex, nullptr));
@@ -175,6 +213,10 @@ Result<Bytes> link_to_node(const std::string& node, const std::string& negotiati
   else if (p.which() == W::ACCEPT) round = p.getAccept().getContext().getRound();
   else return Fail(Errc::kNegotiationClosed, "negotiation " + negotiation_hex + " has ended");
   s.round = round + 1;
+  if (!previous_offer.empty()) {
+    PACTUM_TRY(OfferFrame f, offer_frame(previous_offer));
+    s.amends = f.amends;  // Every offer of an amendment names the same version.
+  }
   return previous_offer;
 }
 

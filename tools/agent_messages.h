@@ -8,6 +8,8 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -36,9 +38,27 @@ Result<crypto::Digest> digest_from_hex(const std::string& hex, const std::string
 Result<Bytes> build_agent_message(const protocol::MessageSpec& s, const crypto::SecretKey& key,
                                   std::int32_t start_day, std::int32_t end_day, const EscrowSpec& escrow);
 
+// What an offer's terms fix for the messages after it: the guardrail
+// figures, the term, and the amendment it negotiates (if any).
+struct OfferFrame {
+  protocol::Offer offer;
+  std::int32_t start_day = 0, end_day = 0;
+  std::optional<protocol::AmendmentRef> amends;
+};
+// Of a propose or counter envelope. kWrongKind for any other message.
+Result<OfferFrame> offer_frame(const Bytes& offer_envelope);
+
+// The version in force at `node` of the contract whose first version has
+// contractId `contract_hex` (32 hex digits, = its negotiation id with the
+// agent commands): its terms' frame, and its terms hash (what an amendment
+// names). kNotFound when the node holds no such contract.
+Result<std::pair<OfferFrame, crypto::Digest>> contract_in_force(const std::string& node,
+                                                                const std::string& contract_hex);
+
 // Fills the parties, round, terms hash and hash link of a follow-up message
-// from what `node` holds of negotiation `negotiation_hex`; returns the last
-// offer (propose or counter) there, whose escrow a counter keeps. Errors:
+// from what `node` holds of negotiation `negotiation_hex`, and the amendment
+// it negotiates; returns the last offer (propose or counter) there, whose
+// escrow a counter keeps. Errors:
 // kNotFound, kNegotiationClosed when the last message ends the negotiation.
 Result<Bytes> link_to_node(const std::string& node, const std::string& negotiation_hex, protocol::MessageSpec& s);
 

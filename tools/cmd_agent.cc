@@ -17,10 +17,14 @@
 #include "tools/cli.h"
 #include "tools/files.h"
 #include "tools/key_io.h"
+#include "settlement/money.h"
 #include "tools/mandate_toml.h"
 
 namespace pactum::tools {
 namespace {
+
+constexpr const char* kDefaultStart = "2026-01-01";
+constexpr const char* kDefaultEnd = "2026-04-01";
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -28,8 +32,11 @@ using protocol::NegEvent;
 
 struct AgentArgs {
   std::string node = "127.0.0.1:7480", key, mandate, terms, negotiation, note;
-  std::string seller_org, buyer_org, product, currency, unit_price, start = "2026-01-01",
-                                                                   end = "2026-04-01";
+  // Empty start/end: a propose's defaults (kDefaultStart/kDefaultEnd), a
+  // counter's offer before it, an amendment's version in force.
+  std::string seller_org, buyer_org, product, currency, unit_price, start, end;
+  std::string amends, effective;           // Propose: amend this contract from this day.
+  bool cancel = false, downgrade_immediate = false, refund_prorated = false;
   std::int64_t quantity = 0, expires_in_s = 0, count = 0, timeout_s = 0;
   std::string agent, until;
   std::string arbiter, escrow_seller_key;  // Propose: escrow terms (docs/demo.md).
@@ -83,6 +90,30 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
     if (a.negotiation.empty()) return Fail(Errc::kInvalidArgument, "--negotiation ID is required");
     PACTUM_TRY(a.previous_offer, link_to_node(a.node, a.negotiation, s));
   }
+  // The frame later offers keep: the previous offer's, or the version an amendment changes.
+  std::optional<OfferFrame> frame;
+  if (kind == NegEvent::kCounter && !a.previous_offer.empty()) { PACTUM_TRY(frame, offer_frame(a.previous_offer)); }
+  if (kind == NegEvent::kPropose && !a.amends.empty()) {
+    if (a.effective.empty()) return Fail(Errc::kInvalidArgument, "--amends needs --effective YYYY-MM-DD");
+    PACTUM_TRY(auto in_force, contract_in_force(a.node, a.amends));
+    frame = in_force.first;
+    protocol::AmendmentRef ref;
+    PACTUM_TRY(ref.base_contract_id, digest_from_hex(a.amends, "--amends"));
+    ref.base_terms_hash = in_force.second;
+    PACTUM_TRY(ref.effective_day, civil_day(a.effective, "effective"));
+    ref.downgrade_immediate = a.downgrade_immediate;
+    ref.cancel_refund_prorated = a.refund_prorated;
+    s.amends = ref;
+  }
+  if (frame) {
+    if (a.product.empty()) a.product = frame->offer.product;
+    if (a.currency.empty()) a.currency = frame->offer.currency;
+    if (a.quantity == 0) a.quantity = frame->offer.quantity;
+    if (a.unit_price.empty()) {
+      PACTUM_TRY(settlement::Currency cur, settlement::find_currency(a.currency));
+      a.unit_price = settlement::format_decimal({frame->offer.unit_price_minor, static_cast<std::int8_t>(cur.exponent)});
+    }
+  }
   std::int32_t start_day = 0, end_day = 0;
   if (kind == NegEvent::kPropose || kind == NegEvent::kCounter) {
     PACTUM_CHECK(read_terms_file(a));
@@ -97,8 +128,19 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
     if (__builtin_mul_overflow(s.offer.unit_price_minor, s.offer.quantity, &s.offer.total_minor)) {
       return Fail(Errc::kOverflow, "unit_price x quantity");
     }
-    PACTUM_TRY(start_day, civil_day(a.start, "start"));
-    PACTUM_TRY(end_day, civil_day(a.end, "end"));
+    if (frame) {
+      start_day = frame->start_day;
+      end_day = frame->end_day;
+    } else {
+      PACTUM_TRY(start_day, civil_day(kDefaultStart, "start"));
+      PACTUM_TRY(end_day, civil_day(kDefaultEnd, "end"));
+    }
+    if (!a.start.empty()) { PACTUM_TRY(start_day, civil_day(a.start, "start")); }
+    if (!a.end.empty()) { PACTUM_TRY(end_day, civil_day(a.end, "end")); }
+    if (a.cancel) {
+      if (!s.amends) return Fail(Errc::kInvalidArgument, "--cancel needs --amends");
+      end_day = s.amends->effective_day;  // A cancellation: the term ends on the effective day.
+    }
     if (a.expires_in_s > 0) s.expires_ms = unix_now_ms() + a.expires_in_s * 1000;
   }
   EscrowSpec escrow;
@@ -196,6 +238,11 @@ void add_agent_commands(CLI::App& app) {
       sub->add_option("--seller-org", a->seller_org, "Seller org root key (base64 or key file)");
       sub->add_option("--buyer-org", a->buyer_org, "Buyer org root key (default: the mandate's org)");
       sub->add_option("--arbiter", a->arbiter, "Escrow the contract; this arbiter key rules disputes");
+      sub->add_option("--amends", a->amends, "Amend this contract (its first contractId, hex): terms default to its version in force");
+      sub->add_option("--effective", a->effective, "Amendment: first day it applies, YYYY-MM-DD");
+      sub->add_flag("--cancel", a->cancel, "Amendment: end the contract on the effective day");
+      sub->add_flag("--downgrade-immediate", a->downgrade_immediate, "Amendment: a lower price applies at once, with credit");
+      sub->add_flag("--refund-prorated", a->refund_prorated, "Amendment: a cancellation refunds the unused period");
       sub->add_option("--escrow-seller-key", a->escrow_seller_key,
                       "Key that signs the seller's escrow events (default: the seller org key)");
     } else {
@@ -207,8 +254,8 @@ void add_agent_commands(CLI::App& app) {
       sub->add_option("--currency", a->currency, "ISO 4217 code");
       sub->add_option("--unit-price", a->unit_price, "Unit price in major units, e.g. 12.50");
       sub->add_option("--quantity", a->quantity, "Units");
-      sub->add_option("--start", a->start, "Contract start YYYY-MM-DD")->capture_default_str();
-      sub->add_option("--end", a->end, "Contract end YYYY-MM-DD (exclusive)")->capture_default_str();
+      sub->add_option("--start", a->start, "Contract start YYYY-MM-DD (default: 2026-01-01, a counter's: the offer's)");
+      sub->add_option("--end", a->end, "Contract end YYYY-MM-DD, exclusive (default: 2026-04-01, a counter's: the offer's)");
       sub->add_option("--expires-in", a->expires_in_s, "Offer lapses after this many seconds");
     }
     sub->callback(command([a, kind = c.kind] { return run_message(*a, kind); }));

@@ -67,6 +67,7 @@ void CoreImpl::start_anchor(Deal& d) {
   }
   d.anchor_requested = true;
   d.contract_id = pad_id(terms->root().getContractId());
+  if (terms->root().hasAmendmentOf()) d.amends = pad_id(terms->root().getAmendmentOf().getBaseContractId());
   by_contract_[d.contract_id] = d.id;
   by_terms_[d.terms_hash] = d.id;
   PendingAppend p;

@@ -369,6 +369,10 @@ std::vector<ContractView> CoreImpl::contracts() const {
     }
     v.invoiced_total_minor = d.invoiced_total_minor;
     v.peer = d.peer;
+    v.contract_id = d.contract_id;
+    v.amends = d.amends;
+    const protocol::ContractHead* head = engine_.contract(d.amends == Digest{} ? d.contract_id : d.amends);
+    v.in_force = head != nullptr && head->terms_hash == d.terms_hash;
     out.push_back(v);
   }
   return out;

@@ -199,6 +199,9 @@ struct ContractView {
   crypto::Digest escrow_digest{};           // Our escrow state digest (zero: no escrow).
   std::int64_t invoiced_total_minor = 0;    // Sum of our settlement's invoice totals.
   OrgKey peer{};                            // The counterparty organization.
+  crypto::Digest contract_id{};             // terms.contractId (16 bytes, zero-padded).
+  crypto::Digest amends{};                  // An amendment: its contract's first contractId; zero otherwise.
+  bool in_force = false;                    // The contract's version in force (the next amendment names it).
 };
 struct CoreStats {
   std::uint64_t peer_messages_in = 0, peer_messages_out = 0;

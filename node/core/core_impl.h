@@ -35,6 +35,7 @@ struct Deal {
   // Contract (after ACCEPTED).
   Digest terms_hash{};
   Digest contract_id{};               // 16 bytes, zero-padded.
+  Digest amends{};                    // An amendment: its contract's first contract id; else zero.
   bool anchor_requested = false;
   bool anchored = false;
   std::uint64_t anchor_index = 0;

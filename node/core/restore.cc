@@ -172,6 +172,7 @@ Result<void> CoreImpl::restore_anchor(std::uint64_t index, ByteSpan payload) {
     PACTUM_TRY(d.offered[d.terms_hash], protocol::canonical_bytes(a.getTerms()));
   }
   d.contract_id = pad_id(a.getContractId());
+  if (a.getTerms().hasAmendmentOf()) d.amends = pad_id(a.getTerms().getAmendmentOf().getBaseContractId());
   by_contract_[d.contract_id] = d.id;
   by_terms_[d.terms_hash] = d.id;
   d.anchor_requested = true;

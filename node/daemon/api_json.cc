@@ -27,6 +27,9 @@ json::object contract_json(const ContractView& c) {
   o["ledger_index"] = c.ledger_index;
   o["peer"] = crypto::public_key_to_text(c.peer);
   o["peer_anchored"] = c.peer_anchored;
+  o["contract_id"] = to_hex(ByteSpan(c.contract_id).first(16));
+  if (c.amends != crypto::Digest{}) o["amends"] = to_hex(ByteSpan(c.amends).first(16));
+  o["in_force"] = c.in_force;
   json::object s;
   s["status"] = c.settlement_status;
   s["digest"] = digest_hex(c.settlement_digest);

@@ -6,7 +6,9 @@
 # buyer's node refuse a proposal with kill_switch and `lift` ends that;
 # `pactum escrow fund|accept` releases a contract's three milestones and
 # `pactum escrow fund|dispute|rule` resolves another by the arbiter's split,
-# with the same escrow digest on both nodes.
+# with the same escrow digest on both nodes; `pactum agent propose --amends`
+# amends a contract twice (more seats, then a cancellation), settled alike on
+# both nodes, and the last version's evidence verifies offline.
 # Usage: control_cli_test.sh PACTUMD PACTUM
 set -euo pipefail
 PACTUMD=$(realpath "$1"); PACTUM=$(realpath "$2")
@@ -76,3 +78,47 @@ for id in "$esc" "$plain"; do
   [[ $(escrow_of buyer "$id") == "$(escrow_of sellera "$id")" ]] || fail "escrow of $id differs: $(escrow_of buyer "$id") / $(escrow_of sellera "$id")"
 done
 ok "escrow fund+accept releases 3 milestones; fund+dispute+rule resolves; same digest on both nodes"
+
+# Amendments: a contract without escrow gets 15 seats from Feb 8 (5 x 10.00 x
+# 21/28 = 37.50 more), then is cancelled from Mar 1 with no refund: both
+# nodes settle each version identically, and the last version's evidence
+# (with the versions it amends) verifies offline.
+contract_of() {  # contract_of NODE NEGOTIATION EXPR: EXPR over the contract c of that negotiation
+  get "$1" /v1/contracts | jq_ "next(($3) for c in d['contracts'] if c['negotiation_id'].startswith('${2:0:32}'))"
+}
+agreed_on_both() {
+  for n in buyer sellera; do
+    wait_for "$n" /v1/contracts "any(c['negotiation_id'].startswith('${1:0:32}') and c['peer_anchored'] and c['settlement']['status']=='agreed' for c in d['contracts'])"
+  done
+}
+base=$(agent buyer propose --seller-org sellera/org.pub --product widget --currency EUR --unit-price 10.00 --quantity 10 --json | neg_id)
+wait_for sellera "/v1/negotiations/$base" "d['state']=='PROPOSED'"
+agent sellera accept --negotiation "$base" >/dev/null
+agreed_on_both "$base"
+seats=$(agent buyer propose --seller-org sellera/org.pub --amends "${base:0:32}" --effective 2026-02-08 --quantity 15 --json | neg_id)
+wait_for sellera "/v1/negotiations/$seats" "d['state']=='PROPOSED'"
+agent sellera accept --negotiation "$seats" >/dev/null
+agreed_on_both "$seats"
+for n in buyer sellera; do
+  [[ $(contract_of "$n" "$seats" "c['settlement']['invoiced_total_minor']") == 38750 ]] ||
+    fail "$n: 15 seats from Feb 8 invoiced $(contract_of "$n" "$seats" "c['settlement']['invoiced_total_minor']"), not 387.50"
+  [[ $(contract_of "$n" "$seats" "c['in_force']") == True && $(contract_of "$n" "$base" "c['in_force']") == False ]] ||
+    fail "$n: the amendment is not the version in force"
+done
+[[ $(contract_of buyer "$seats" "c['settlement']['digest']") == $(contract_of sellera "$seats" "c['settlement']['digest']") ]] ||
+  fail "the amendment's settlement digests differ"
+cancel=$(agent buyer propose --seller-org sellera/org.pub --amends "${base:0:32}" --effective 2026-03-01 --cancel --json | neg_id)
+wait_for sellera "/v1/negotiations/$cancel" "d['state']=='PROPOSED'"
+agent sellera accept --negotiation "$cancel" >/dev/null
+agreed_on_both "$cancel"
+[[ $(contract_of sellera "$cancel" "c['settlement']['invoiced_total_minor']") == 23750 ]] ||
+  fail "cancelled from Mar 1: invoiced $(contract_of sellera "$cancel" "c['settlement']['invoiced_total_minor']"), not 237.50"
+ok "amendments: +5 seats from Feb 8 (387.50) and a cancellation from Mar 1 (237.50), same digests on both nodes"
+
+for n in buyer sellera; do kill -TERM "$(cat "$n/pid")"; wait "$(cat "$n/pid")" || fail "$n did not stop cleanly"; done
+"$PACTUM" evidence export --contract "${cancel:0:32}" --buyer-node buyer --seller-node sellera --out cancel.evidence > export.txt 2>&1 ||
+  { cat export.txt; fail "evidence export of the amended contract"; }
+"$PACTUM" evidence verify cancel.evidence --trust buyer/org.pub --trust sellera/org.pub > verify.txt 2>&1 ||
+  { cat verify.txt; fail "evidence of the amended contract does not verify"; }
+grep -q "settlement.recompute" verify.txt || fail "no settlement check in the report"
+ok "the amended contract's evidence (3 versions) verifies offline"

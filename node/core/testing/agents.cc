@@ -26,16 +26,7 @@ Result<void> set_context(wire::NegotiationContext::Builder c, const protocol::Me
 }
 
 Result<void> fill(wire::ContractTerms::Builder t, const protocol::MessageSpec& s, const TermsExtras& x) {
-  PACTUM_CHECK(protocol::fill_terms(t, s));
-  t.setStartDay(x.start_day);
-  t.setEndDay(x.end_day);
-  auto c = t.getPricing().initConventions();
-  c.setDayCount(wire::settlement::DayCount::ACTUAL);
-  c.setRounding(wire::settlement::RoundingMode::HALF_EVEN);
-  c.setRoundingPoint(wire::settlement::RoundingPoint::EXACT_PRODUCT);
-  c.setTaxRounding(wire::settlement::TaxRounding::PER_INVOICE);
-  c.setCurrencyTable(1);
-  t.getPricing().getCharges()[0].setTaxCode("standard");
+  PACTUM_CHECK(protocol::fill_settleable_terms(t, s, x.start_day, x.end_day));
   if (x.escrow) {
     auto e = t.initEscrow();
     e.setBuyerKey(as_data(x.escrow_buyer));
