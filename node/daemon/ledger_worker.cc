@@ -44,12 +44,28 @@ void LedgerWorker::stop() {
 }
 
 void LedgerWorker::run() {
+  using Clock = std::chrono::steady_clock;
   bool appended_since_checkpoint = false;
+  Clock::time_point last_checkpoint{};
   for (;;) {
     std::vector<AppendToLedger> batch;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (appended_since_checkpoint) {
+        // Idle after appends: a checkpoint is due, but not sooner than the
+        // interval after the last; appends arriving meanwhile go first.
+        const Clock::time_point due = last_checkpoint + kCheckpointIntervalMin;
+        cv_.wait_until(lock, due, [this] { return stopping_ || !queue_.empty(); });
+      } else {
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      }
+      if (queue_.empty() && appended_since_checkpoint) {
+        lock.unlock();
+        appended_since_checkpoint = false;
+        last_checkpoint = Clock::now();
+        take_checkpoint();
+        continue;
+      }
       if (queue_.empty() && stopping_) break;
       while (!queue_.empty() && batch.size() < kAppendBatchMax) {
         batch.push_back(std::move(queue_.front()));
@@ -59,26 +75,21 @@ void LedgerWorker::run() {
     }
     commit(std::move(batch));
     appended_since_checkpoint = true;
-    bool idle = false;
-    {
-      std::lock_guard lock(mu_);
-      idle = queue_.empty();
-    }
-    if (idle && appended_since_checkpoint) {
-      appended_since_checkpoint = false;
-      auto cp = ledger_.checkpoint(key_, origin_);
-      if (!cp) {
-        if (callbacks_.on_error) {
-          boost::asio::post(io_, [cb = callbacks_.on_error, e = cp.error().to_string()] { cb(e); });
-        }
-        continue;
-      }
-      CheckpointTaken taken{to_bytes(cp->note), cp->checkpoint.size};
-      boost::asio::post(io_, [cb = callbacks_.on_checkpoint, taken = std::move(taken)]() mutable {
-        cb(std::move(taken));
-      });
-    }
   }
+}
+
+void LedgerWorker::take_checkpoint() {
+  auto cp = ledger_.checkpoint(key_, origin_);
+  if (!cp) {
+    if (callbacks_.on_error) {
+      boost::asio::post(io_, [cb = callbacks_.on_error, e = cp.error().to_string()] { cb(e); });
+    }
+    return;
+  }
+  CheckpointTaken taken{to_bytes(cp->note), cp->checkpoint.size};
+  boost::asio::post(io_, [cb = callbacks_.on_checkpoint, taken = std::move(taken)]() mutable {
+    cb(std::move(taken));
+  });
 }
 
 void LedgerWorker::commit(std::vector<AppendToLedger> batch) {

@@ -3,7 +3,8 @@
 // while a commit runs share the next one (group commit, up to
 // kAppendBatchMax). Each outcome is posted back to the io thread as an
 // AppendDone, in append order; when the queue runs empty after appends, a
-// checkpoint is signed and posted as CheckpointTaken (one signature per burst).
+// checkpoint is signed and posted as CheckpointTaken (one signature per
+// burst, at most one per kCheckpointIntervalMin).
 //
 // Thread-safety: submit(), pending() and stop() are called on the io thread;
 // callbacks run on the io thread (posted).
@@ -47,6 +48,8 @@ class LedgerWorker {
  private:
   void run();
   void commit(std::vector<AppendToLedger> batch);
+  // Signs and stores a checkpoint of the current size; posts it (or the error).
+  void take_checkpoint();
 
   boost::asio::io_context& io_;
   ledger::Ledger& ledger_;
