@@ -1,6 +1,6 @@
-// The Ledger: appends through one writer thread that batches every waiting
-// request into one durable LMDB write transaction (group commit); reads and
-// proofs in read transactions from any thread.
+// The Ledger: appends are batched into one durable LMDB write transaction
+// (group commit, led by the first waiting caller); reads and proofs in read
+// transactions from any thread.
 //
 // Databases (docs/ledger.md):
 //   entries:     be64(index)                    -> entry bytes        (MDB_APPEND)
@@ -19,9 +19,7 @@
 #include <cstring>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
-#include <thread>
 
 #include "ledger/entry_codec.h"
 #include "ledger/ledger_impl.h"
@@ -40,15 +38,6 @@ Result<Hash> TxnNodes::node(unsigned level, std::uint64_t index) {
   Hash h{};
   std::copy_n(v->begin() + level * sizeof(Hash), sizeof(Hash), h.begin());
   return h;
-}
-
-Ledger::Impl::~Impl() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  work_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
 }
 
 Result<void> Ledger::Impl::load() {
@@ -200,13 +189,16 @@ Result<void> Ledger::Impl::merge_tail() {
 // Appends one new leaf through the batch's cursors, advancing `tip`: the
 // entry and one nodes record (the leaf hash and every subtree it completes),
 // both MDB_APPEND, through reused buffers: no allocation per entry.
-Result<void> Ledger::Impl::put_leaf(WriteCursors& c, Tip& tip, ByteSpan entry, const Hash& leaf) {
+Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req,
+                                       std::int64_t timestamp_ms) {
+  encode_entry_into(EntryHeader{tip.size, timestamp_ms, req.kind, tip.last_leaf, req.id},
+                    req.payload, scratch_);
   if (int injected = store_->fault(WritePoint::kBeforePut); injected != 0)
     return Fail(lmdb::db_error(injected, "mdb_put (injected)"));
   const auto key = be64(tip.size);
-  PACTUM_CHECK(c.entries.append(key, entry));
+  PACTUM_CHECK(c.entries.append(key, scratch_));
   std::uint8_t record[65 * sizeof(Hash)];  // The leaf and at most 64 levels above it.
-  Hash h = leaf;
+  Hash h = leaf_hash(scratch_);
   tip.last_leaf = h;
   std::memcpy(record, h.data(), sizeof(Hash));
   unsigned level = 0;
@@ -222,22 +214,10 @@ Result<void> Ledger::Impl::put_leaf(WriteCursors& c, Tip& tip, ByteSpan entry, c
   return Ok();
 }
 
-// Encodes, hashes and puts one entry on this thread (small batches).
-Result<void> Ledger::Impl::write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req,
-                                       std::int64_t timestamp_ms) {
-  encode_entry_into(EntryHeader{tip.size, timestamp_ms, req.kind, tip.last_leaf, req.id},
-                    req.payload, scratch_);
-  return put_leaf(c, tip, scratch_, leaf_hash(scratch_));
-}
-
 // Writes one batch: an entry whose id is already present (earlier in this
 // batch, in the tail, or in the ids database: one hash probe each and one
 // read-only B-tree search) gets the stored index and writes nothing. New ids
 // are only added to the tail as pending; no index page is written per entry.
-// A batch of kHashAheadEntriesMin new entries or more is a two-stage
-// pipeline: the ChainHasher encodes and leaf-hashes each new entry as soon as
-// its id is looked up, and this thread, done with the lookups, computes the
-// subtree hashes and puts each entry as soon as it is hashed.
 Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                                        std::vector<std::vector<AppendResult>>& results) {
   tip = committed_;  // A retry after map growth starts again from the committed tip.
@@ -250,16 +230,6 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
   WriteCursors c{entries, nodes};
   // One timestamp per batch: its entries become durable in the same commit.
   const std::int64_t timestamp_ms = options_.clock_ms();
-  std::size_t requested = 0;
-  for (const Request* r : batch) requested += r->entries.size();
-  const bool ahead = requested >= kHashAheadEntriesMin;
-  // Whatever way this returns, the hasher lets go of the batch first.
-  struct FinishHasher {
-    ChainHasher& hasher;
-    ~FinishHasher() { hasher.finish(); }
-  } finish_hasher{hasher_};
-  if (ahead) hasher_.start(tip.size, tip.last_leaf, timestamp_ms, requested);
-  std::uint64_t next = tip.size;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     results[i].reserve(batch[i]->entries.size());
     for (const AppendRequest& req : batch[i]->entries) {
@@ -269,20 +239,14 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
         continue;
       }
       tail_.add(req.id);
-      results[i].push_back({next++, false});
-      if (ahead) hasher_.publish(req);
-      else PACTUM_CHECK(write_entry(c, tip, req, timestamp_ms));
+      results[i].push_back({tip.size, false});
+      PACTUM_CHECK(write_entry(c, tip, req, timestamp_ms));
     }
-  }
-  if (!ahead) return Ok();
-  hasher_.close();
-  for (std::size_t k = 0; tip.size < next; ++k) {
-    hasher_.wait_hashed(k);
-    PACTUM_CHECK(put_leaf(c, tip, hasher_.entry_bytes(k), hasher_.leaf(k)));
   }
   return Ok();
 }
 
+// Writes the batch and tells its callers (but the leader itself) the outcome.
 void Ledger::Impl::commit_batch(std::vector<Request*>& batch) {
   Tip tip;
   std::vector<std::vector<AppendResult>> results;
@@ -296,41 +260,38 @@ void Ledger::Impl::commit_batch(std::vector<Request*>& batch) {
     std::unique_lock lock(tail_mu_);
     tail_.truncate(tail_committed_);
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (r) batch[i]->done.set_value(std::move(results[i]));
-    else batch[i]->done.set_value(Fail(r.error()));
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (r) batch[i]->result.emplace(std::move(results[i]));
+      else batch[i]->result.emplace(Fail(r.error()));
+      batch[i]->done = true;
+      batch[i]->cv.notify_one();  // Under mu_: the Request may vanish once its caller sees done.
+    }
   }
   // After the callers heard: the merge's commit delays the next batch, not this one.
   if (r && tail_committed_ >= options_.id_tail_entries) (void)merge_tail();
 }
 
-void Ledger::Impl::run_writer() {
-  for (;;) {
-    std::vector<Request*> batch;
-    {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // Stopping with nothing left to write.
-      if (options_.batch_wait.count() > 0 && !stopping_) {
-        work_cv_.wait_for(lock, options_.batch_wait,
-                          [this] { return stopping_ || queued_entries_ >= kBatchEntriesMax; });
-      }
-      std::size_t entries = 0, bytes = 0;
-      while (!queue_.empty()) {
-        Request* next = queue_.front();
-        if (!batch.empty() && (entries + next->entries.size() > kBatchEntriesMax ||
-                               bytes + next->payload_bytes > kBatchBytesMax))
-          break;
-        entries += next->entries.size();
-        bytes += next->payload_bytes;
-        batch.push_back(next);
-        queue_.pop_front();
-      }
-      queued_entries_ -= entries;
-    }
-    space_cv_.notify_all();
-    commit_batch(batch);
+std::vector<Ledger::Impl::Request*> Ledger::Impl::take_batch(std::unique_lock<std::mutex>& lock, Request& leader) {
+  if (options_.batch_wait.count() > 0) {
+    leader.cv.wait_for(lock, options_.batch_wait, [this] { return queued_entries_ >= kBatchEntriesMax; });
   }
+  std::vector<Request*> batch;
+  std::size_t entries = 0, bytes = 0;
+  while (!queue_.empty()) {
+    Request* next = queue_.front();
+    if (!batch.empty() && (entries + next->entries.size() > kBatchEntriesMax ||
+                           bytes + next->payload_bytes > kBatchBytesMax))
+      break;
+    entries += next->entries.size();
+    bytes += next->payload_bytes;
+    batch.push_back(next);
+    queue_.pop_front();
+  }
+  queued_entries_ -= entries;
+  PACTUM_ASSERT(!batch.empty() && batch.front() == &leader);
+  return batch;
 }
 
 Result<std::vector<AppendResult>> Ledger::Impl::submit(std::vector<AppendRequest> entries) {
@@ -348,15 +309,25 @@ Result<std::vector<AppendResult>> Ledger::Impl::submit(std::vector<AppendRequest
   }
   if (req.payload_bytes > kBatchBytesMax) return Fail(Errc::kLimitExceeded, "batch over kBatchBytesMax");
   req.entries = std::move(entries);
-  auto done = req.done.get_future();
-  {
-    std::unique_lock lock(mu_);
-    space_cv_.wait(lock, [&] { return queued_entries_ + req.entries.size() <= kPendingRequestsMax; });
-    queue_.push_back(&req);
-    queued_entries_ += req.entries.size();
+  std::unique_lock lock(mu_);
+  space_cv_.wait(lock, [&] { return queued_entries_ + req.entries.size() <= kPendingRequestsMax; });
+  queue_.push_back(&req);
+  queued_entries_ += req.entries.size();
+  // A leader waiting for its batch to fill (batch_wait) checks whether it is full.
+  if (queue_.front() != &req) queue_.front()->cv.notify_one();
+  req.cv.wait(lock, [&] { return req.done || (!leading_ && queue_.front() == &req); });
+  if (!req.done) {
+    leading_ = true;
+    std::vector<Request*> batch = take_batch(lock, req);
+    lock.unlock();
+    space_cv_.notify_all();
+    commit_batch(batch);  // Also merges the tail when it is full.
+    lock.lock();
+    leading_ = false;
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
   }
-  work_cv_.notify_one();
-  return done.get();
+  PACTUM_ASSERT(req.done && req.result.has_value());
+  return std::move(*req.result);
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, Options options) {
@@ -377,8 +348,6 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, Options opt
   PACTUM_CHECK(impl->load());
   PACTUM_CHECK(impl->store_ids_indexed());
   if (impl->tail_committed_ >= impl->options_.id_tail_entries) PACTUM_CHECK(impl->merge_tail());
-  Impl* raw = impl.get();
-  impl->writer_ = std::thread([raw] { raw->run_writer(); });
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
 

@@ -6,13 +6,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <shared_mutex>
-#include <thread>
+#include <optional>
 #include <vector>
 
-#include "ledger/chain_hasher.h"
 #include "ledger/id_filter.h"
 #include "ledger/id_tail.h"
 #include "ledger/ledger.h"
@@ -43,11 +41,13 @@ class Ledger::Impl {
     Hash last_leaf{};                  // Zero for the empty log (entry 0's prev_hash).
     std::array<Hash, 64> frontier{};   // frontier[l]: perfect subtree of 2^l leaves, where bit l of size is set.
   };
-  // One caller's append, waiting for the writer thread.
+  // One caller's append, queued until it leads a batch or a leader has written it.
   struct Request {
     std::vector<AppendRequest> entries;
     std::size_t payload_bytes = 0;
-    std::promise<Result<std::vector<AppendResult>>> done;
+    std::optional<Result<std::vector<AppendResult>>> result;  // Set by the leader, under mu_.
+    bool done = false;                                         // Under mu_.
+    std::condition_variable cv;  // Signalled when done, or when it is the next leader.
   };
 
   // The write transaction's cursors, opened once per batch (borrowed).
@@ -56,15 +56,15 @@ class Ledger::Impl {
     lmdb::Cursor& nodes;
   };
 
-  ~Impl();
+  ~Impl() = default;  // REQUIRES: no append in progress (the Ledger is not shared any more).
   Result<void> load();
   Result<std::vector<AppendResult>> submit(std::vector<AppendRequest> entries);
-  void run_writer();
+  // Leader only: takes the waiting requests (at most a batch) off the queue.
+  std::vector<Request*> take_batch(std::unique_lock<std::mutex>& lock, Request& leader);
   void commit_batch(std::vector<Request*>& batch);
   Result<void> write_batch(MDB_txn* txn, const std::vector<Request*>& batch, Tip& tip,
                            std::vector<std::vector<AppendResult>>& results);
   Result<void> write_entry(WriteCursors& c, Tip& tip, const AppendRequest& req, std::int64_t timestamp_ms);
-  Result<void> put_leaf(WriteCursors& c, Tip& tip, ByteSpan entry, const Hash& leaf);
   // The index holding `id`: this batch, the tail, then the ids database.
   Result<std::optional<std::uint64_t>> lookup_id(MDB_txn* txn, const Id& id);
   Result<void> load_tail(MDB_txn* txn);
@@ -72,36 +72,39 @@ class Ledger::Impl {
   // `capacity` ids and twice those it holds.
   Result<void> load_filter(MDB_txn* txn, IdFilter& filter, std::size_t capacity);
   Result<void> store_ids_indexed();          // Writes ids_indexed if the ledger has none yet.
-  Result<void> merge_tail();                 // Writer thread: tail -> ids database.
+  Result<void> merge_tail();                 // Leader only: tail -> ids database.
   std::optional<std::uint64_t> tail_find(const Id& id) const;  // Any thread.
   std::size_t tail_capacity() const;         // A full tail plus a full batch.
 
   std::unique_ptr<lmdb::Store> store_;
   Options options_;
-  Tip committed_;                        // Writer thread only (after open).
-  Bytes scratch_;                        // Writer thread only: the entry being written.
-  ChainHasher hasher_;                   // Writer thread only: hashes large batches ahead of the puts.
+  // "Leader only": state used by the caller that leads the current batch
+  // (one at a time; handed from leader to leader under mu_).
+  Tip committed_;                        // Leader only (after open).
+  Bytes scratch_;                        // Leader only: the entry being written.
   std::atomic<std::uint64_t> size_{0};   // Durable size, for readers.
 
   // The id tail: ids of entries [ids_indexed_, size) that are not yet in the
   // ids database, then those new in the batch being written (pending).
   // Durable through the entries themselves; rebuilt by load(). Written by
-  // the writer thread under tail_mu_ (exclusive), read by find_id under
+  // the leader under tail_mu_ (exclusive), read by find_id under
   // tail_mu_ (shared), which sees only the first tail_committed_ ids.
   mutable std::shared_mutex tail_mu_;
   IdTail tail_;
   std::size_t tail_committed_ = 0;       // Ids of committed entries in tail_ (under tail_mu_).
-  std::uint64_t ids_indexed_ = 0;        // Writer thread only (after open).
-  IdFilter filter_;                      // Writer thread only: every id in the ids database.
+  std::uint64_t ids_indexed_ = 0;        // Leader only (after open).
+  IdFilter filter_;                      // Leader only: every id in the ids database.
   bool ids_indexed_stored_ = false;      // The meta record exists.
 
+  // Group commit, leader/follower: the caller at the front of the queue,
+  // when no batch is being written, leads: it takes every waiting request
+  // into one transaction, commits it, wakes their callers and the next
+  // leader. A single caller thus writes its own batch with no thread hand-off.
   std::mutex mu_;
-  std::condition_variable work_cv_;      // Writer waits for requests.
   std::condition_variable space_cv_;     // Callers wait for queue space.
   std::deque<Request*> queue_;           // Borrowed: each caller waits on its Request.
   std::size_t queued_entries_ = 0;
-  bool stopping_ = false;
-  std::thread writer_;                   // Declared last: joined first (in ~Impl).
+  bool leading_ = false;                 // A leader is writing a batch (under mu_).
 };
 
 }  // namespace pactum::ledger

@@ -22,17 +22,7 @@ inline constexpr std::size_t kBatchEntriesMax = 4096;
 inline constexpr std::size_t kBatchBytesMax = 64u << 20;
 static_assert(kEntryBytesMax < kBatchBytesMax, "one maximal entry must fit a batch");
 
-// Batches with at least this many new entries are encoded and leaf-hashed on
-// the ChainHasher's thread while the writer puts earlier entries; a smaller
-// batch would spend more on the hand-off (a thread wake-up, tens of
-// microseconds under load) than the overlap saves.
-inline constexpr std::size_t kHashAheadEntriesMin = 32;
-// Pause instructions a pipeline stage spins for the other before yielding its core.
-inline constexpr unsigned kStageSpinsBeforeYield = 256;
-// Entry buffers the ChainHasher keeps between batches (larger ones are freed after their batch).
-inline constexpr std::size_t kStageBufferBytesKept = 8u << 20;
-
-// Requests waiting for the writer thread; callers block (back-pressure) beyond it.
+// Requests waiting to be written; callers block (back-pressure) beyond it.
 inline constexpr std::size_t kPendingRequestsMax = 16384;
 
 // Longest a caller may ask the writer to wait for a batch to fill (latency bound).

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
+#include <atomic>
 #include <cerrno>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -267,7 +269,14 @@ TEST_F(LedgerTest, ConcurrentAppendsAreBatchedAndGapless) {
   TempDir dir;
   Options o = test_options();
   o.batch_wait = std::chrono::microseconds(500);
+  // Commits counted through the fault hook (called by whichever caller leads a batch).
+  auto commits = std::make_shared<std::atomic<int>>(0);
+  o.fault_hook = [commits](WritePoint p) {
+    if (p == WritePoint::kBeforeCommit) commits->fetch_add(1);
+    return 0;
+  };
   auto ledger = std::move(*Ledger::open(dir.str(), o));
+  const int commits_at_open = commits->load();
   constexpr int kThreads = 8, kEach = 150;
   std::vector<std::vector<std::uint64_t>> got(kThreads);
   {
@@ -297,6 +306,8 @@ TEST_F(LedgerTest, ConcurrentAppendsAreBatchedAndGapless) {
     }
   }
   EXPECT_EQ(ledger->size(), static_cast<std::uint64_t>(kThreads * kEach));
+  // Group commit: a leader writes the requests queued behind it in its own transaction.
+  EXPECT_LT(commits->load() - commits_at_open, kThreads * kEach / 2);
   ledger.reset();
   auto report = verify_ledger(dir.str(), {.threads = 2});
   ASSERT_TRUE(report);
