@@ -11,7 +11,8 @@
 // fdatasync / fsync for the whole `pactum` executable (the real function is
 // found with dlsym(RTLD_NEXT)), counting per thread group: each node's io
 // thread, the agents' driver thread, and everything else (the ledger
-// workers, which sign checkpoints and commit). Cost: one relaxed atomic add.
+// workers, which sign checkpoints and commit, and the transports' outbox
+// writers). Cost: one relaxed atomic add.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
