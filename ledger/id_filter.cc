@@ -35,13 +35,21 @@ void IdFilter::reset(std::size_t capacity) {
   size_ = 0;
 }
 
-IdFilter::Probe IdFilter::probe(const Id& id) const {
+std::uint64_t IdFilter::hash(const Id& id) const {
   std::uint64_t w[4];
   std::memcpy(w, id.data(), sizeof w);
   std::uint64_t h = mix(seed_ ^ w[0]);
   h = mix(h ^ w[1]);
   h = mix(h ^ w[2]);
-  h = mix(h ^ w[3]);
+  return mix(h ^ w[3]);
+}
+
+void IdFilter::prefetch(const Id& id) const {
+  __builtin_prefetch(&words_[(static_cast<std::size_t>(hash(id)) & (blocks_ - 1)) * kIdFilterBlockWords]);
+}
+
+IdFilter::Probe IdFilter::probe(const Id& id) const {
+  const std::uint64_t h = hash(id);
   Probe p;
   p.block = static_cast<std::size_t>(h) & (blocks_ - 1);
   std::uint64_t bits = mix(h ^ 0x9e3779b97f4a7c15ULL);  // 9 bits per position: 6 positions of 512.

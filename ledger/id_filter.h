@@ -21,6 +21,8 @@ class IdFilter {
   void add(const Id& id);
   // False only if `id` was never added since the last reset.
   bool may_contain(const Id& id) const;
+  // Starts loading the block may_contain(id) reads (a hint: no effect on results).
+  void prefetch(const Id& id) const;
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
 
@@ -29,6 +31,7 @@ class IdFilter {
     std::size_t block = 0;
     std::uint64_t bits[kIdFilterBlockWords] = {};
   };
+  std::uint64_t hash(const Id& id) const;
   Probe probe(const Id& id) const;
 
   std::uint64_t seed_ = 0;             // Per process: ids are caller-chosen.
