@@ -98,7 +98,7 @@ void CoreImpl::anchored(Deal& d, std::uint64_t index, const Digest& entry_hash) 
     make_settlement_receipt(d);
     open_escrow_events(d);
   }
-  retry_waiting(d.peer);
+  retry_waiting(d.peer, &d.contract_id);
 }
 
 void CoreImpl::make_anchor_receipt(Deal& d) {

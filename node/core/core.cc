@@ -299,11 +299,38 @@ bool CoreImpl::node_message(const OrgKey& from, const Bytes& envelope, protocol:
   return false;
 }
 
-void CoreImpl::retry_waiting(const OrgKey& from) {
+namespace {
+// The contract a waiting receipt names, read without verifying: it only
+// chooses what to retry, and the retry verifies. None for anything else.
+std::optional<Digest> receipt_contract(ByteSpan envelope) {
+  auto decoded = protocol::decode<wire::Envelope>(envelope);
+  if (!decoded) return std::nullopt;
+  auto p = decoded->root().getBody().getPayload();
+  capnp::Data::Reader id;
+  if (p.isAnchorReceipt()) {
+    id = p.getAnchorReceipt().getContractId();
+  } else if (p.isSettlementReceipt()) {
+    id = p.getSettlementReceipt().getContractId();
+  } else {
+    return std::nullopt;
+  }
+  if (id.size() != 16) return std::nullopt;
+  return pad_id(id);
+}
+}  // namespace
+
+void CoreImpl::retry_waiting(const OrgKey& from, const Digest* contract) {
   PeerState& peer = peers_[from];
   std::deque<Bytes> batch;
   batch.swap(peer.waiting);
   for (Bytes& b : batch) {
+    if (contract != nullptr) {
+      const std::optional<Digest> named = receipt_contract(b);
+      if (named && *named != *contract) {
+        peer.waiting.push_back(std::move(b));  // Still waits for its own deal.
+        continue;
+      }
+    }
     auto kind = peek_kind(b);
     if (kind && node_message(from, b, *kind)) peer.waiting.push_back(std::move(b));
   }

@@ -233,7 +233,10 @@ class CoreImpl final : public NodeCore {
   void broadcast_checkpoint();
   // Decides a node-signed peer message; true if it must wait (see PeerState::waiting).
   bool node_message(const OrgKey& from, const Bytes& envelope, protocol::PayloadKind kind);
-  void retry_waiting(const OrgKey& from);
+  // Retries the peer's waiting messages; with `contract`, only the receipts
+  // naming it (a deal just anchored), so each anchor does not re-verify
+  // every receipt that came early for other deals.
+  void retry_waiting(const OrgKey& from, const Digest* contract = nullptr);
   // Opens a peer envelope that a partner's node must have signed; kNotFound
   // when its signer is not (yet) a certified node of `from`.
   Result<protocol::OpenedEnvelope> open_from_node(const OrgKey& from, const Bytes& envelope,
