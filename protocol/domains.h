@@ -38,6 +38,7 @@ inline constexpr std::string_view kEscrowEvent = "pactum/v1/escrow-event";
 inline constexpr std::string_view kCheckpoint = "pactum/v1/checkpoint";
 inline constexpr std::string_view kEquivocationProof = "pactum/v1/equivocation-proof";
 inline constexpr std::string_view kFileSignature = "pactum/v1/file-signature";
+inline constexpr std::string_view kRefusalNotice = "pactum/v1/refusal-notice";
 
 // Reserved for BatchSignature.rootSignature (not accepted in version 1).
 inline constexpr std::string_view kBatch = "pactum/v1/batch";
@@ -71,6 +72,7 @@ constexpr std::optional<std::string_view> signing_domain(PayloadKind kind) {
     case PayloadKind::CHECKPOINT: return domains::kCheckpoint;
     case PayloadKind::EQUIVOCATION_PROOF: return domains::kEquivocationProof;
     case PayloadKind::FILE_SIGNATURE: return domains::kFileSignature;
+    case PayloadKind::REFUSAL_NOTICE: return domains::kRefusalNotice;
   }
   return std::nullopt;  // Unknown discriminant from a newer peer.
 }
@@ -93,6 +95,7 @@ inline constexpr PayloadKind kAllPayloadKinds[] = {
     PayloadKind::ESCALATE,        PayloadKind::APPROVE,          PayloadKind::KILL_SWITCH,
     PayloadKind::ANCHOR_RECEIPT,  PayloadKind::SETTLEMENT_RECEIPT, PayloadKind::ESCROW_EVENT,
     PayloadKind::CHECKPOINT,      PayloadKind::EQUIVOCATION_PROOF, PayloadKind::FILE_SIGNATURE,
+    PayloadKind::REFUSAL_NOTICE,
 };
 
 }  // namespace pactum::protocol

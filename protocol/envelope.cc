@@ -40,6 +40,7 @@ bool payload_present(wire::Body::Payload::Reader p) {
     case PayloadKind::CHECKPOINT: return p.hasCheckpoint();
     case PayloadKind::EQUIVOCATION_PROOF: return p.hasEquivocationProof();
     case PayloadKind::FILE_SIGNATURE: return p.hasFileSignature();
+    case PayloadKind::REFUSAL_NOTICE: return p.hasRefusalNotice();
   }
   return false;  // Unknown kinds are rejected before this is asked.
 }

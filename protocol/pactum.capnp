@@ -89,6 +89,7 @@ struct Body {
     checkpoint @20 :Checkpoint;               # "pactum/v1/checkpoint"
     equivocationProof @21 :EquivocationProof; # "pactum/v1/equivocation-proof"
     fileSignature @22 :FileSignature;         # "pactum/v1/file-signature"
+    refusalNotice @23 :RefusalNotice;         # "pactum/v1/refusal-notice"
   }
 }
 
@@ -517,4 +518,21 @@ struct FileSignature {
   # Exact length of the file.
   sha256 @2 :Data;
   # 32-byte SHA-256 of the file's bytes.
+}
+
+struct RefusalNotice {
+  # A node's word to a partner that it refused the partner's relayed
+  # negotiation message, signed by the refusing node's key (Body.sender) and
+  # sent back on the same connection; the partner's node tells the agent that
+  # sent the message why. Informational: it changes no negotiation state.
+  negotiationId @0 :Data;
+  # 16-byte id of the negotiation.
+  messageHash @1 :Data;
+  # 32-byte message hash of the refused envelope.
+  code @2 :Text;
+  # The error code's stable name, e.g. "conflicting_message" (base/errors.h).
+  rule @3 :Text;
+  # The rule that fired, e.g. "amendment.in_progress".
+  detail @4 :Text;
+  # The values that made it fire, for a person.
 }

@@ -226,6 +226,7 @@ void CoreImpl::on_event(const AgentSubmit& e) {
     case K::CHECKPOINT:
     case K::EQUIVOCATION_PROOF:
     case K::FILE_SIGNATURE:
+    case K::REFUSAL_NOTICE:
       break;
   }
   reply(e.request_id, Error{Errc::kWrongKind, std::string(protocol::payload_kind_name(*kind)) +
@@ -259,7 +260,8 @@ void CoreImpl::on_event(const PeerMessage& e) {
     case K::NODE_CERTIFICATE:
     case K::ANCHOR_RECEIPT:
     case K::SETTLEMENT_RECEIPT:
-    case K::CHECKPOINT: {
+    case K::CHECKPOINT:
+    case K::REFUSAL_NOTICE: {
       if (node_message(e.from, e.envelope, *kind)) {
         auto& waiting = peers_[e.from].waiting;
         if (waiting.size() >= kAwaitingCertificateMax) waiting.pop_front();
@@ -295,6 +297,10 @@ bool CoreImpl::node_message(const OrgKey& from, const Bytes& envelope, protocol:
   }
   if (kind == K::ANCHOR_RECEIPT) return peer_anchor_receipt(from, envelope, *env);
   if (kind == K::SETTLEMENT_RECEIPT) return peer_settlement_receipt(from, envelope, *env);
+  if (kind == K::REFUSAL_NOTICE) {
+    peer_refusal(from, *env);
+    return false;
+  }
   peer_checkpoint(from, *env);
   return false;
 }

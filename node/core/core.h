@@ -164,7 +164,7 @@ struct AgentReply {
 struct AgentNotice {              // For the agent API's event stream.
   crypto::PublicKey agent{};     // Zero: every agent of this node.
   std::string type;              // The new state ("PROPOSED" .. "ACCEPTED"), "escalated", "approved",
-                                 // "denied", "committed", "settled", "agreed", "peer-anchored",
+                                 // "denied", "committed", "settled", "agreed", "peer-anchored", "peer-refused",
                                  // "escrow", "expired", "refused", "revocation", "kill-switch-*".
   crypto::Digest negotiation_id{};
   std::string detail;

@@ -194,6 +194,11 @@ class CoreImpl final : public NodeCore {
   // These return true when the receipt must wait for its contract.
   bool peer_anchor_receipt(const OrgKey& from, const Bytes& envelope, const protocol::OpenedEnvelope& env);
   bool peer_settlement_receipt(const OrgKey& from, const Bytes& envelope, const protocol::OpenedEnvelope& env);
+  // Tells the partner we refused its relayed negotiation message, and why.
+  void refuse_back(const OrgKey& to, const protocol::NegMessage& m, Errc code, const std::string& rule,
+                   const std::string& detail);
+  // A partner refused a message we relayed: the sending agent hears why.
+  void peer_refusal(const OrgKey& from, const protocol::OpenedEnvelope& env);
   Deal* deal_by_contract(const Digest& contract_id);
 
   // escrow_flow.cc.

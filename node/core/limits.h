@@ -44,6 +44,9 @@ inline constexpr std::size_t kConsistencyProofHashesMax = 128;
 // Deals re-sent to one peer on one (re)connect; the rest follow on the next.
 inline constexpr std::size_t kCatchUpDealsMax = 10'000;
 
+// Bytes of a refusal notice's rule and detail texts we send or repeat to an agent.
+inline constexpr std::size_t kRefusalTextMax = 512;
+
 // Hash domain of a contract anchor's ledger entry id: SHA-256(domain || 0x00
 // || terms hash). Persisted: do not change.
 inline constexpr std::string_view kAnchorIdDomain = "pactum/v1/node/anchor-id";

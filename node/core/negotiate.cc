@@ -151,14 +151,16 @@ bool CoreImpl::peer_negotiation(const OrgKey& from, const Bytes& envelope) {
   const protocol::NegMessage& m = in->msg;
   if (in->mandate == nullptr || in->mandate->org_key != from) {
     ++stats_.refusals;
-    notice("refused", m.negotiation_id,
-           "from partner " + crypto::key_id(from) + ": not a party to this message (mandate of " +
-               (in->mandate ? crypto::key_id(in->mandate->org_key) : std::string("an approver")) + ")");
+    const std::string why = "not a party to this message (mandate of " +
+                            (in->mandate ? crypto::key_id(in->mandate->org_key) : std::string("an approver")) + ")";
+    notice("refused", m.negotiation_id, "from partner " + crypto::key_id(from) + ": " + why);
+    refuse_back(from, m, Errc::kMandateScope, "negotiation.parties", why);
     return false;
   }
   if (auto r = check_amendment(m, envelope)) {
     ++stats_.refusals;
     notice("refused", m.negotiation_id, r->rule + ": " + r->values);
+    refuse_back(from, m, r->code, r->rule, r->values);
     return false;
   }
   protocol::Decision d = engine_.on_message(m, *in->mandate, now_ms_);
@@ -170,6 +172,7 @@ bool CoreImpl::peer_negotiation(const OrgKey& from, const Bytes& envelope) {
       if (d.code == Errc::kUnlinkedMessage || d.code == Errc::kFutureMessage) return hold();
       ++stats_.refusals;
       notice("refused", m.negotiation_id, refusal_text(d));
+      refuse_back(from, m, d.code, d.rule, d.values);
       return false;
     case protocol::Outcome::kApplied:
       break;
@@ -183,6 +186,39 @@ bool CoreImpl::peer_negotiation(const OrgKey& from, const Bytes& envelope) {
   append(entry_kind(ledger::EntryKind::kNegotiationMessage), m.hash, envelope, std::move(p));
   if (d.state == protocol::NegState::kAccepted) start_anchor(deal);
   return false;
+}
+
+void CoreImpl::refuse_back(const OrgKey& to, const protocol::NegMessage& m, Errc code, const std::string& rule,
+                           const std::string& detail) {
+  protocol::EnvelopeBuilder b;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+    auto r = b.payload().initRefusalNotice();
+    r.setNegotiationId(capnp::Data::Reader(m.negotiation_id.data(), 16));
+    r.setMessageHash(protocol::as_data(m.hash));
+    r.setCode(std::string(errc_name(code)));
+    r.setRule(rule.substr(0, kRefusalTextMax));
+    r.setDetail(detail.substr(0, kRefusalTextMax));
+  })) {
+    return alarm("refusal-notice-failed", to, protocol::error_from_exception(*e, "refusal notice").to_string());
+  }
+  auto sealed = seal(b);
+  if (!sealed) return alarm("refusal-notice-failed", to, sealed.error().to_string());
+  send(to, std::move(*sealed));
+}
+
+void CoreImpl::peer_refusal(const OrgKey& from, const protocol::OpenedEnvelope& env) {
+  auto r = env.body().getPayload().getRefusalNotice();
+  if (r.getNegotiationId().size() != 16 || r.getMessageHash().size() != crypto::kSha256Bytes) {
+    ++stats_.verification_failures;
+    return;
+  }
+  const Digest id = pad_id(r.getNegotiationId());
+  auto deal = deals_.find(id);
+  if (deal == deals_.end() || deal->second.peer != from) return;  // Not a negotiation we share with it.
+  auto text = [](capnp::Text::Reader t) { return std::string(t.cStr(), std::min<std::size_t>(t.size(), kRefusalTextMax)); };
+  notice("peer-refused", id,
+         "partner " + crypto::key_id(from) + " refused message " + to_hex(protocol::as_span(r.getMessageHash())) +
+             ": " + text(r.getCode()) + ": " + text(r.getRule()) + ": " + text(r.getDetail()));
 }
 
 void CoreImpl::retry_held(const OrgKey& from) {

@@ -250,6 +250,7 @@ Result<void> CoreImpl::restore_envelope(std::uint16_t kind, ByteSpan payload) {
     case K::CHECKPOINT:
     case K::EQUIVOCATION_PROOF:  // Evidence we made; the alarm was raised when we made it.
     case K::FILE_SIGNATURE:
+    case K::REFUSAL_NOTICE:  // Never stored: a partner's refusal is told, not kept.
       break;
   }
   (void)kind;

@@ -193,6 +193,18 @@ TEST_F(AmendmentTest, CrossingAmendmentsAreRefusedByEachOtherNode) {
   };
   EXPECT_TRUE(refused("seller", mine.id));
   EXPECT_TRUE(refused("buyer", theirs.id));
+  // Each sending node hears why, signed by the refusing node, and tells its agent.
+  auto told = [&](const std::string& node, const crypto::Digest& neg) {
+    for (const auto& n : c.node(node).notices) {
+      if (n.negotiation_id == neg && n.type == "peer-refused" &&
+          n.detail.find("conflicting_message: amendment.in_progress") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(told("buyer", mine.id));
+  EXPECT_TRUE(told("seller", theirs.id));
   auto r = c.submit("seller", mine.accept(Role::kSeller, kT0 + 4000));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.code, "unlinked_message") << r.detail;

@@ -16,14 +16,7 @@ namespace {
 using fixtures::key_from_byte;
 using fixtures::seal_example;
 
-const PayloadKind kKinds[] = {
-    PayloadKind::ORG_CERTIFICATE, PayloadKind::NODE_CERTIFICATE, PayloadKind::MANDATE,
-    PayloadKind::REVOCATION,      PayloadKind::PROPOSE,          PayloadKind::COUNTER,
-    PayloadKind::ACCEPT,          PayloadKind::REJECT,           PayloadKind::WITHDRAW,
-    PayloadKind::ESCALATE,        PayloadKind::APPROVE,          PayloadKind::KILL_SWITCH,
-    PayloadKind::ANCHOR_RECEIPT,  PayloadKind::SETTLEMENT_RECEIPT, PayloadKind::ESCROW_EVENT,
-    PayloadKind::CHECKPOINT,      PayloadKind::EQUIVOCATION_PROOF, PayloadKind::FILE_SIGNATURE,
-};
+const auto& kKinds = kAllPayloadKinds;
 
 // Whether `part` is cut from the message (not re-encoded).
 template <class Parent, class Part>

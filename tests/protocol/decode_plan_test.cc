@@ -127,14 +127,7 @@ std::size_t mutate_and_compare(const Bytes& seed, capnp::StructSchema schema, in
   return failures;
 }
 
-const PayloadKind kKinds[] = {
-    PayloadKind::ORG_CERTIFICATE, PayloadKind::NODE_CERTIFICATE, PayloadKind::MANDATE,
-    PayloadKind::REVOCATION,      PayloadKind::PROPOSE,          PayloadKind::COUNTER,
-    PayloadKind::ACCEPT,          PayloadKind::REJECT,           PayloadKind::WITHDRAW,
-    PayloadKind::ESCALATE,        PayloadKind::APPROVE,          PayloadKind::KILL_SWITCH,
-    PayloadKind::ANCHOR_RECEIPT,  PayloadKind::SETTLEMENT_RECEIPT, PayloadKind::ESCROW_EVENT,
-    PayloadKind::CHECKPOINT,      PayloadKind::EQUIVOCATION_PROOF, PayloadKind::FILE_SIGNATURE,
-};
+const auto& kKinds = kAllPayloadKinds;
 
 TEST(DecodePlan, EveryKindDecodesAsBefore) {
   const auto schema = capnp::Schema::from<wire::Envelope>();

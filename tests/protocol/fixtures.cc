@@ -248,6 +248,15 @@ void fill_payload(PayloadKind kind, wire::Body::Payload::Builder p) {
       f.setSha256(hash_of(0x41));
       return;
     }
+    case PayloadKind::REFUSAL_NOTICE: {
+      auto r = p.initRefusalNotice();
+      r.setNegotiationId(id_of(0x51));
+      r.setMessageHash(hash_of(0x52));
+      r.setCode("conflicting_message");
+      r.setRule("amendment.in_progress");
+      r.setDetail("contract 00 is being amended");
+      return;
+    }
   }
   // A kind added to the schema after these fixtures: set it, empty, through
   // the schema so loops over every kind still get a present payload.
