@@ -8,9 +8,9 @@
 // with one domain constant per message kind (see protocol/domains.h), so a
 // signature can never be replayed as another kind. `sign_raw`/`verify_raw`
 // exist for the two standards outside tools verify as-is (C2SP signed notes
-// and X.509), and for protocol/verify.cc, which builds `domain || 0x00 ||
-// body` itself in one buffer (its SignedBytes, under the same domain rule)
-// so a message is not copied twice.
+// and X.509). A DomainMessage holds `domain || 0x00 || message` built once,
+// for checking several signatures over one message (an envelope and its
+// countersignatures) and hashing it without another copy.
 //
 // Thread-safety: free functions are thread-safe. A SecretKey may be used from
 // several threads for signing (const); moving it is not thread-safe.
@@ -102,6 +102,28 @@ class SecretKey {
 // else kBadSignature (also for non-canonical or small-order keys).
 Result<void> verify(const PublicKey& key, std::string_view domain, ByteSpan message,
                     const Signature& sig);
+
+// domain || 0x00 || head || rest in one contiguous buffer (libsodium signs
+// one span), on the stack up to kStackBytes. The domain must be non-empty,
+// at most kDomainBytesMax bytes, without NUL (asserted: domains are constants).
+class DomainMessage {
+ public:
+  static constexpr std::size_t kStackBytes = 8 * 1024;  // Every negotiation message (a few KiB).
+  DomainMessage(std::string_view domain, ByteSpan head, ByteSpan rest = {});
+  DomainMessage(const DomainMessage&) = delete;
+  DomainMessage& operator=(const DomainMessage&) = delete;
+  ByteSpan signed_bytes() const { return {data_, size_}; }             // What a signature covers.
+  ByteSpan message() const { return signed_bytes().subspan(prefix_bytes_); }  // head || rest.
+
+ private:
+  std::size_t prefix_bytes_ = 0;
+  std::size_t size_ = 0;
+  std::array<std::uint8_t, kStackBytes> local_;  // Uninitialized: written before read.
+  Bytes heap_;
+  const std::uint8_t* data_ = nullptr;
+};
+// verify() over a message already built.
+Result<void> verify(const PublicKey& key, const DomainMessage& message, const Signature& sig);
 Result<void> verify_raw(const PublicKey& key, ByteSpan message, const Signature& sig);
 
 // ---- ids and text forms ----

@@ -15,8 +15,6 @@ namespace pactum::crypto {
 
 // Domains are short compile-time constants; a long one is a bug, not input.
 inline constexpr std::size_t kDomainBytesMax = 128;
-// Messages this small are prefixed on the stack; larger ones need one heap copy.
-inline constexpr std::size_t kStackPrefixBytes = 1024;
 
 // ---- key files (persisted: never change these values) ----
 inline constexpr std::string_view kKeyFileMagic = "PACTUMK1";

@@ -35,27 +35,6 @@ void assert_domain(std::string_view domain) {
   PACTUM_ASSERT(domain.find('\0') == std::string_view::npos);
 }
 
-// Calls fn(ByteSpan) with domain || 0x00 || message in one contiguous buffer,
-// as libsodium needs. Small messages stay on the stack.
-template <class Fn>
-auto with_prefixed(std::string_view domain, ByteSpan message, Fn&& fn) {
-  assert_domain(domain);
-  const std::size_t total = domain.size() + 1 + message.size();
-  auto fill = [&](std::uint8_t* out) {
-    std::memcpy(out, domain.data(), domain.size());
-    out[domain.size()] = 0x00;
-    if (!message.empty()) std::memcpy(out + domain.size() + 1, message.data(), message.size());
-  };
-  if (total <= kStackPrefixBytes) {
-    std::array<std::uint8_t, kStackPrefixBytes> buf;
-    fill(buf.data());
-    return fn(ByteSpan(buf.data(), total));
-  }
-  Bytes buf(total);
-  fill(buf.data());
-  return fn(ByteSpan(buf));
-}
-
 }  // namespace
 
 SecretKey SecretKey::generate() {
@@ -97,8 +76,24 @@ ByteSpan SecretKey::seed() const {
   return ByteSpan(sk_, kSeedBytes);
 }
 
+DomainMessage::DomainMessage(std::string_view domain, ByteSpan head, ByteSpan rest)
+    : prefix_bytes_(domain.size() + 1), size_(prefix_bytes_ + head.size() + rest.size()) {
+  assert_domain(domain);
+  std::uint8_t* out = local_.data();
+  if (size_ > kStackBytes) {
+    heap_.resize(size_);
+    out = heap_.data();
+  }
+  std::memcpy(out, domain.data(), domain.size());
+  out[domain.size()] = 0x00;
+  if (!head.empty()) std::memcpy(out + prefix_bytes_, head.data(), head.size());
+  if (!rest.empty()) std::memcpy(out + prefix_bytes_ + head.size(), rest.data(), rest.size());
+  data_ = out;
+}
+
 Signature SecretKey::sign(std::string_view domain, ByteSpan message) const {
-  return with_prefixed(domain, message, [this](ByteSpan m) { return sign_raw(m); });
+  const DomainMessage m(domain, message);
+  return sign_raw(m.signed_bytes());
 }
 
 Signature SecretKey::sign_raw(ByteSpan message) const {
@@ -111,8 +106,12 @@ Signature SecretKey::sign_raw(ByteSpan message) const {
 
 Result<void> verify(const PublicKey& key, std::string_view domain, ByteSpan message,
                     const Signature& sig) {
-  return with_prefixed(domain, message,
-                       [&key, &sig](ByteSpan m) { return verify_raw(key, m, sig); });
+  const DomainMessage m(domain, message);
+  return verify_raw(key, m.signed_bytes(), sig);
+}
+
+Result<void> verify(const PublicKey& key, const DomainMessage& message, const Signature& sig) {
+  return verify_raw(key, message.signed_bytes(), sig);
 }
 
 Result<void> verify_raw(const PublicKey& key, ByteSpan message, const Signature& sig) {

@@ -30,45 +30,6 @@ Result<crypto::Signature> read_direct(wire::EnvelopeSignature::Reader s, std::si
   return Fail(Errc::kMalformedMessage, what + " has an unknown form");
 }
 
-// What every signature on an envelope covers, `domain || 0x00 ||
-// canonical(body)` (envelope.h), assembled once in one contiguous buffer as
-// libsodium needs it; the body's part then also feeds the message hash.
-// crypto::verify() would assemble the same bytes again per signature, on the
-// heap beyond 1 KiB. Negotiation messages fit the stack buffer, so deciding
-// one allocates nothing here.
-class SignedBytes {
- public:
-  static constexpr std::size_t kStackBytes = 8 * 1024;  // Every negotiation message (a few KiB).
-
-  SignedBytes(std::string_view domain, ByteSpan head, ByteSpan rest)
-      : prefix_bytes_(domain.size() + 1), size_(prefix_bytes_ + head.size() + rest.size()) {
-    // The domain rule crypto::verify() enforces: non-empty, no NUL inside.
-    PACTUM_ASSERT(!domain.empty() && domain.find('\0') == std::string_view::npos);
-    std::uint8_t* out = local_.data();
-    if (size_ > kStackBytes) {
-      heap_.resize(size_);
-      out = heap_.data();
-    }
-    std::memcpy(out, domain.data(), domain.size());
-    out[domain.size()] = 0x00;
-    if (!head.empty()) std::memcpy(out + prefix_bytes_, head.data(), head.size());
-    if (!rest.empty()) std::memcpy(out + prefix_bytes_ + head.size(), rest.data(), rest.size());
-    data_ = out;
-  }
-  SignedBytes(const SignedBytes&) = delete;
-  SignedBytes& operator=(const SignedBytes&) = delete;
-
-  ByteSpan all() const { return {data_, size_}; }
-  ByteSpan body() const { return all().subspan(prefix_bytes_); }
-
- private:
-  std::size_t prefix_bytes_ = 0;
-  std::size_t size_ = 0;
-  std::array<std::uint8_t, kStackBytes> local_;  // Uninitialized: written before read.
-  Bytes heap_;
-  const std::uint8_t* data_ = nullptr;
-};
-
 bool contains(const std::vector<crypto::PublicKey>& keys, const crypto::PublicKey& key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
@@ -133,18 +94,18 @@ Result<EnvelopeInfo> verify_unguarded(wire::Envelope::Reader envelope, const Ver
   if (!view) {
     PACTUM_TRY(encoded, canonical_bytes(body));
   }
-  const SignedBytes signed_bytes(*domain, view ? ByteSpan(view->root_pointer) : ByteSpan(encoded),
-                                 view ? view->words : ByteSpan());
+  // Built once: every signer signs the same bytes, and the message hash reads the body from them.
+  const crypto::DomainMessage signed_bytes(*domain, view ? ByteSpan(view->root_pointer) : ByteSpan(encoded),
+                                           view ? view->words : ByteSpan());
   for (std::size_t i = 0; i < info.signers.size(); ++i) {
-    // verify_raw over exactly the bytes crypto::verify() would build.
-    auto ok = crypto::verify_raw(info.signers[i], signed_bytes.all(), values[i]);
+    auto ok = crypto::verify(info.signers[i], signed_bytes, values[i]);
     if (!ok) {
       return Fail(Errc::kBadSignature, "signature " + std::to_string(i) + " by " +
                                            crypto::key_id(info.signers[i]) + " on " +
                                            kind_text(info.kind) + " does not verify");
     }
   }
-  info.message_hash = domain_hash(domains::kMessageHash, signed_bytes.body());
+  info.message_hash = domain_hash(domains::kMessageHash, signed_bytes.message());
   return info;
 }
 

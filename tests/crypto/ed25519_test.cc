@@ -195,7 +195,10 @@ TEST(Ed25519, SignatureUnderOneDomainFailsUnderAnother) {
 
 TEST(Ed25519, LargeMessagesTakeTheHeapPathAndStillVerify) {
   SecretKey key = SecretKey::generate();
-  for (std::size_t size : {0u, 1u, 1000u, 1010u, 1011u, 1012u, 5000u, 1u << 20}) {
+  // Around the stack buffer's edge (DomainMessage::kStackBytes) and far beyond it.
+  constexpr std::size_t kEdge = DomainMessage::kStackBytes - 12;  // 12 = "pactum-test" + NUL.
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, kEdge - 1, kEdge, kEdge + 1,
+                           std::size_t{1} << 20}) {
     Bytes message(size, 0x61);
     Signature sig = key.sign("pactum-test", message);
     EXPECT_TRUE(verify(key.public_key(), "pactum-test", message, sig)) << size;
@@ -206,6 +209,23 @@ TEST(Ed25519, LargeMessagesTakeTheHeapPathAndStillVerify) {
       message[size - 1] ^= 1;
       EXPECT_FALSE(verify(key.public_key(), "pactum-test", message, sig)) << size;
     }
+  }
+}
+
+// A message built once in two parts is what sign() and verify() cover.
+TEST(Ed25519, DomainMessageInTwoPartsIsTheSignedMessage) {
+  SecretKey key = SecretKey::generate();
+  for (std::size_t size : {std::size_t{0}, std::size_t{100}, DomainMessage::kStackBytes, std::size_t{3} << 14}) {
+    Bytes head(size / 3, 0x11), rest(size - size / 3, 0x22);
+    Bytes whole = head;
+    append(whole, rest);
+    const DomainMessage m("pactum-test", head, rest);
+    EXPECT_EQ(Bytes(m.message().begin(), m.message().end()), whole) << size;
+    const Signature sig = key.sign("pactum-test", whole);
+    EXPECT_TRUE(verify(key.public_key(), m, sig)) << size;
+    EXPECT_EQ(key.sign_raw(m.signed_bytes()), sig) << size;
+    const DomainMessage other("pactum-other", head, rest);
+    EXPECT_FALSE(verify(key.public_key(), other, sig)) << size;
   }
 }
 
