@@ -85,11 +85,10 @@ struct PeerState {
   // yet certified, or receipts for a contract not yet anchored here.
   std::deque<Bytes> waiting;
   std::deque<Bytes> held;              // Negotiation messages that arrived early.
-  // Per node key: checkpoint notes by tree size (equivocation checks), the
-  // largest size we cosigned, and sizes already reported as equivocation.
+  // Per node key: checkpoint notes by tree size (equivocation checks) and
+  // the largest size we cosigned.
   std::map<PublicKey, std::map<std::uint64_t, std::string>> notes;
   std::map<PublicKey, CosignedCheckpoint> cosigned;  // The last one we cosigned, per node key.
-  std::set<std::pair<PublicKey, std::uint64_t>> equivocations;
   // The size of ours the peer cosigned last (by its cosignature time, then
   // size): our next checkpoint's consistency proof starts there.
   std::uint64_t our_size_cosigned = 0;
@@ -284,6 +283,9 @@ class CoreImpl final : public NodeCore {
   std::map<Digest, std::deque<Bytes>> early_escrow_;  // By contract id, before the deal exists here.
   std::string our_note_;                            // Our latest signed checkpoint.
   std::deque<std::string> our_recent_notes_;        // The last kOwnNotesRemembered of ours, newest last.
+  // (node key, tree size) already proven as equivocation: each is reported and
+  // its proof appended once, also across restarts (restored from those proofs).
+  std::set<std::pair<PublicKey, std::uint64_t>> equivocations_;
   std::uint64_t our_size_ = 0;
   std::int64_t now_ms_ = 0;
   std::uint64_t next_append_id_ = 1;

@@ -237,6 +237,16 @@ Result<void> CoreImpl::restore_envelope(std::uint16_t kind, ByteSpan payload) {
       if (outcome == escrow::ApplyOutcome::kApplied) d->escrow_events.push_back(std::move(stored));
       return Ok();
     }
+    case K::EQUIVOCATION_PROOF: {  // Evidence we made; the alarm was raised when we made it.
+      auto e = p.getEquivocationProof();
+      auto key = protocol::read_key(e.getSignerKey(), "signerKey");
+      const std::string note(e.getFirst().getNote().cStr());
+      const auto text_end = note.rfind("\n\n");  // A signed note: text, blank line, signatures.
+      if (!key || text_end == std::string::npos) return Ok();
+      auto first = ledger::parse_checkpoint_body(note.substr(0, text_end + 1));
+      if (first) equivocations_.insert({*key, first->size});
+      return Ok();
+    }
     case K::ORG_CERTIFICATE:
     case K::NODE_CERTIFICATE:
     case K::MANDATE:
@@ -248,7 +258,6 @@ Result<void> CoreImpl::restore_envelope(std::uint16_t kind, ByteSpan payload) {
     case K::ESCALATE:
     case K::APPROVE:
     case K::CHECKPOINT:
-    case K::EQUIVOCATION_PROOF:  // Evidence we made; the alarm was raised when we made it.
     case K::FILE_SIGNATURE:
     case K::REFUSAL_NOTICE:  // Never stored: a partner's refusal is told, not kept.
       break;

@@ -186,8 +186,18 @@ void CoreImpl::restore_witnessed(const OrgKey& from, const PublicKey& node_key, 
   if (!cp) return;
   PeerState& peer = peers_[from];
   auto& notes = peer.notes[node_key];
-  notes.emplace(cp->size, note);
+  auto [at, fresh] = notes.emplace(cp->size, note);
+  if (!fresh && at->second != note) {
+    // Two receipts naming different roots for one size: proven (and reported)
+    // when the second arrived; remember it so it is not reported again.
+    auto earlier = ledger::parse_checkpoint_body(note_text(at->second));
+    if (earlier && earlier->root != cp->root) equivocations_.insert({node_key, cp->size});
+    return;
+  }
   while (notes.size() > kCheckpointsPerKeyMax) notes.erase(notes.begin());
+  // Not a checkpoint we cosigned (receipts carry no consistency proof), but
+  // one the partner signed: later ones must extend the largest, which is
+  // stricter than trusting the first one after a restart.
   CosignedCheckpoint& last = peer.cosigned[node_key];
   if (cp->size > last.size) last = CosignedCheckpoint{cp->size, cp->root, note, std::move(text)};
 }
@@ -224,7 +234,7 @@ void CoreImpl::witness_note(const OrgKey& from, const PublicKey& node_key, const
     auto earlier = ledger::open_checkpoint(it->second, *vk);
     PACTUM_ASSERT(earlier.has_value());  // Stored only after it verified.
     if (earlier->root == cp->root) return;  // Same checkpoint, other signature lines.
-    if (!peer.equivocations.insert({node_key, cp->size}).second) return;
+    if (!equivocations_.insert({node_key, cp->size}).second) return;
     protocol::EnvelopeBuilder b;
     auto p = b.payload().initEquivocationProof();
     p.setSignerKey(protocol::as_data(node_key));

@@ -112,6 +112,28 @@ TEST_F(FaultTest, EquivocatingCheckpointsAreProvenOnce) {
   bool kept = false;
   for (const auto& e : buyer.ledger.entries()) kept |= e.payload == a.evidence;
   EXPECT_TRUE(kept);
+  // After a restart (which restores the proven pair from that proof) the same
+  // two checkpoints are not proven and reported again.
+  auto proofs = [&] {
+    std::size_t n = 0;
+    for (const auto& e : c.node("buyer").ledger.entries()) {
+      auto decoded = protocol::decode<wire::Envelope>(e.payload);
+      n += decoded && decoded->root().getBody().getPayload().isEquivocationProof() ? 1 : 0;
+    }
+    return n;
+  };
+  ASSERT_EQ(proofs(), 1u);
+  c.crash_and_restart("buyer");
+  c.run();
+  const std::size_t alarms_before = count_alarms(c.node("buyer"), "equivocation");
+  protocol::EnvelopeBuilder g;
+  g.payload().initCheckpoint().setNote(std::string(genuine.signed_note.begin(), genuine.signed_note.end()));
+  Bytes genuine_env = *g.seal_with_nonce(s1.node_key, 1001, kT0, crypto::Nonce{});
+  c.handle(c.node("buyer"), PeerMessage{c.org("seller1"), env});
+  c.handle(c.node("buyer"), PeerMessage{c.org("seller1"), genuine_env});
+  c.sync(c.node("buyer"), true);
+  EXPECT_EQ(count_alarms(c.node("buyer"), "equivocation"), alarms_before);
+  EXPECT_EQ(proofs(), 1u);
 }
 
 TEST_F(FaultTest, CheckpointsAreCosignedPerC2sp) {
