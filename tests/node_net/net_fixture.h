@@ -48,6 +48,13 @@ std::vector<Org> make_orgs(std::size_t count);
 TransportLimits test_limits();
 
 // A fresh directory under the test temp dir, removed at destruction.
+// An org key of 32 bytes `b`: distinct peers for outbox and admission tests.
+inline OrgKey key_of(std::uint8_t b) {
+  OrgKey k{};
+  k.fill(b);
+  return k;
+}
+
 class TempDir {
  public:
   TempDir();

@@ -16,12 +16,7 @@ namespace pactum::node::net {
 namespace {
 
 using testing::TempDir;
-
-OrgKey key_of(std::uint8_t b) {
-  OrgKey k{};
-  k.fill(b);
-  return k;
-}
+using testing::key_of;
 
 TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
   TempDir dir;

@@ -13,12 +13,7 @@ namespace {
 
 using testing::Org;
 using testing::TempDir;
-
-OrgKey key_of(std::uint8_t b) {
-  OrgKey k{};
-  k.fill(b);
-  return k;
-}
+using testing::key_of;
 
 TEST(Outbox, AppendsAcksAndReopens) {
   TempDir dir;
