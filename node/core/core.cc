@@ -370,10 +370,7 @@ std::size_t CoreImpl::open_negotiations(const OrgKey& peer, const Digest& negoti
       ++id;
       continue;
     }
-    const bool open = neg->state == protocol::NegState::kProposed ||
-                      neg->state == protocol::NegState::kCountered ||
-                      neg->state == protocol::NegState::kEscalated;
-    if (!open) {
+    if (!still_open(neg->state)) {
       id = it->second.erase(id);  // Ended or accepted: it never reopens.
       continue;
     }

@@ -298,6 +298,11 @@ class CoreImpl final : public NodeCore {
 // Helpers shared by the .cc files.
 constexpr std::uint16_t entry_kind(ledger::EntryKind k) { return static_cast<std::uint16_t>(k); }
 Digest pad_id(capnp::Data::Reader d);              // 16-byte id -> zero-padded digest.
+// Proposed, countered or escalated: it may still be accepted, or expire.
+inline bool still_open(protocol::NegState s) {
+  return s == protocol::NegState::kProposed || s == protocol::NegState::kCountered ||
+         s == protocol::NegState::kEscalated;
+}
 capnp::Data::Reader id16(const Digest& d);        // The first 16 bytes.
 Result<protocol::PayloadKind> peek_kind(ByteSpan envelope);
 

@@ -281,12 +281,30 @@ void CoreImpl::peer_revocation(const OrgKey& from, const Bytes& envelope) {
 }
 
 void CoreImpl::expire_due() {
-  for (auto& [id, deal] : deals_) {
-    const protocol::Negotiation* n = engine_.find(id);
-    if (n == nullptr || n->deadline_ms == 0 || now_ms_ < n->deadline_ms) continue;
-    if (!protocol::transition(n->state, protocol::NegEvent::kExpire)) continue;
-    protocol::Decision d = engine_.expire(id, now_ms_);
-    if (d.outcome == protocol::Outcome::kApplied) notice("expired", id, "deadline " + std::to_string(n->deadline_ms));
+  // Only a negotiation that may still be open can expire, and maybe_open_
+  // holds those (pruned here once they end): a tick costs O(open deals), not
+  // O(every deal the node ever made).
+  for (auto& [peer, ids] : maybe_open_) {
+    for (auto id = ids.begin(); id != ids.end();) {
+      const protocol::Negotiation* n = engine_.find(*id);
+      if (n == nullptr) {  // Our escalated opening offer, not in the engine yet.
+        ++id;
+        continue;
+      }
+      if (!still_open(n->state)) {
+        id = ids.erase(id);  // Ended or accepted: it never reopens.
+        continue;
+      }
+      if (n->deadline_ms == 0 || now_ms_ < n->deadline_ms) {
+        ++id;
+        continue;
+      }
+      const Digest neg = *id;
+      const std::int64_t deadline = n->deadline_ms;
+      protocol::Decision d = engine_.expire(neg, now_ms_);
+      if (d.outcome == protocol::Outcome::kApplied) notice("expired", neg, "deadline " + std::to_string(deadline));
+      id = ids.erase(id);
+    }
   }
 }
 

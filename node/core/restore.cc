@@ -138,6 +138,7 @@ Result<void> CoreImpl::restore_negotiation(ByteSpan payload) {
       deal.id = m.negotiation_id;
       deal.peer = m.counterparty_org;
       deal.escalated = stored;
+      maybe_open_[deal.peer].insert(deal.id);  // It may still expire.
       PACTUM_TRY(auto terms, protocol::decode<wire::Envelope>(stored));
       auto p = terms.root().getBody().getPayload();
       if (p.isPropose() || p.isCounter()) {

@@ -279,6 +279,25 @@ TEST_F(FaultTest, DeadlinesExpireOnTick) {
   EXPECT_EQ(r.code, "negotiation_closed");
 }
 
+// A negotiation restored from the ledger after a restart expires too.
+TEST_F(FaultTest, DeadlinesExpireAfterARestart) {
+  start();
+  Script t(alice, bob, "late-after-restart");
+  ASSERT_TRUE(c.submit("buyer", t.propose(1000, 10, kT0 + 1000)).ok);
+  c.run();
+  c.crash_and_restart("seller1");
+  c.run();
+  c.tick(kT0 + kDayMs);
+  auto state_of = [&](const std::string& node, const crypto::Digest& id) {
+    for (const auto& v : c.node(node).core->negotiations()) {
+      if (v.id == id) return v.state;
+    }
+    return std::string("none");
+  };
+  EXPECT_EQ(state_of("seller1", t.id), "EXPIRED");
+  EXPECT_EQ(state_of("buyer", t.id), "EXPIRED");
+}
+
 TEST_F(FaultTest, EscalatedOfferWaitsForTheApprover) {
   c.node("buyer").policy = testing::test_policy({c.org("seller1"), c.org("seller2")}, 5'000);
   start();
