@@ -40,6 +40,8 @@ constexpr std::int64_t kCurveRounds = 8;
 constexpr std::int64_t kEscalatedPriceMinor = 1120;  // Every sixth deal: 100 units at 11.20
 constexpr std::int64_t kEscalatedQuantity = 100;     // (above the buyer's 500.00 threshold).
 constexpr std::int64_t kQuantity = 10;
+constexpr std::int64_t kAmendedQuantity = 15;       // The amendment: 15 seats
+constexpr const char* kAmendmentDay = "2026-02-08";  // from Feb 8 (21 of February's 28 days left).
 constexpr std::uint32_t kSellerBpsRuling = 6000;   // The arbiter's split: 60% to the seller.
 constexpr std::uint32_t kMilestones = 3;           // A three-month term: one per invoice.
 // How long a node may take to show a state or settle a contract before the
@@ -258,6 +260,71 @@ Result<void> run_escrow(const Federation& f, const std::string& negotiation, boo
   rule.split = escrow::SplitKind::kBasisPoints;
   rule.seller_bps = kSellerBpsRuling;
   return submit_events(node, f.arbiter, c, rule, {});
+}
+
+namespace {
+
+// The contract of `negotiation` at `node` once the peer anchored it and the
+// settlement agreed: its invoiced total and settlement digest.
+Result<std::pair<std::int64_t, std::string>> agreed_contract(const std::string& node, const std::string& negotiation) {
+  std::pair<std::int64_t, std::string> out;
+  bool ok = poll_until([&] {
+    auto c = find_contract(node, negotiation.substr(0, 32));
+    if (!c) return false;
+    const json::object& s = c->at("settlement").as_object();
+    if (!c->at("peer_anchored").as_bool() || s.at("status").as_string() != "agreed") return false;
+    auto total = invoiced_total_minor(*c);
+    if (!total) return false;
+    out = {*total, std::string(s.at("digest").as_string())};
+    return true;
+  });
+  if (!ok) return Fail(Errc::kIo, "contract of " + negotiation + " not agreed at " + node + " in time");
+  return out;
+}
+
+}  // namespace
+
+Result<AmendmentResult> run_amendment(const Federation& f) {
+  AmendmentResult r;
+  // The base contract: no escrow, 11.00 (seller A accepts at once).
+  protocol::MessageSpec s = spec_for(f.buyer, NegEvent::kPropose);
+  crypto::random_bytes(MutableByteSpan(s.negotiation_id.data(), 16));
+  s.buyer_org = f.buyer.org;
+  s.seller_org = f.sellera.org;
+  s.offer = widget_offer(kSellerAcceptsMinor, kQuantity);
+  PACTUM_TRY(Window w, demo_window());
+  PACTUM_TRY(Bytes wire, build_agent_message(s, f.buyer.key, w.start, w.end, EscrowSpec{}));
+  PACTUM_TRY(auto proposed, api_submit(f.buyer.node, wire, false));
+  r.base = std::string(proposed.at("negotiation_id").as_string());
+  if (!state_is(f.sellera.node, r.base, "PROPOSED")) return Fail(Errc::kIo, "seller A never saw the base proposal");
+  PACTUM_CHECK(follow_up(f.sellera, NegEvent::kAccept, r.base, 0, 0));
+  PACTUM_TRY(auto base_buyer, agreed_contract(f.buyer.node, r.base));
+  PACTUM_TRY(auto base_seller, agreed_contract(f.sellera.node, r.base));
+  r.base_total_minor = base_buyer.first;
+  // The amendment: kAmendedQuantity seats from kAmendmentDay, naming the version in force.
+  const std::string base_id = r.base.substr(0, 32);
+  PACTUM_TRY(auto in_force, contract_in_force(f.buyer.node, base_id));
+  protocol::MessageSpec a = spec_for(f.buyer, NegEvent::kPropose);
+  crypto::random_bytes(MutableByteSpan(a.negotiation_id.data(), 16));
+  a.buyer_org = f.buyer.org;
+  a.seller_org = f.sellera.org;
+  a.offer = widget_offer(in_force.first.offer.unit_price_minor, kAmendedQuantity);
+  protocol::AmendmentRef ref;
+  PACTUM_TRY(ref.base_contract_id, digest_from_hex(base_id, "base contract"));
+  ref.base_terms_hash = in_force.second;
+  PACTUM_TRY(ref.effective_day, civil_day(kAmendmentDay, "effective"));
+  a.amends = ref;
+  PACTUM_TRY(Bytes amend_wire, build_agent_message(a, f.buyer.key, in_force.first.start_day, in_force.first.end_day,
+                                                   EscrowSpec{}));
+  PACTUM_TRY(auto amended, api_submit(f.buyer.node, amend_wire, false));
+  r.amendment = std::string(amended.at("negotiation_id").as_string());
+  if (!state_is(f.sellera.node, r.amendment, "PROPOSED")) return Fail(Errc::kIo, "seller A never saw the amendment");
+  PACTUM_CHECK(follow_up(f.sellera, NegEvent::kAccept, r.amendment, 0, 0));
+  PACTUM_TRY(auto amended_buyer, agreed_contract(f.buyer.node, r.amendment));
+  PACTUM_TRY(auto amended_seller, agreed_contract(f.sellera.node, r.amendment));
+  r.amended_total_minor = amended_buyer.first;
+  r.digests_agree = amended_buyer.second == amended_seller.second && base_buyer.second == base_seller.second;
+  return r;
 }
 
 Result<int> settled_contracts(const std::string& node) {

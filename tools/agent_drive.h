@@ -64,6 +64,19 @@ Result<void> buyer_kill_switch(const Federation& f, bool engage);
 // for `dispute`, open a dispute and have the arbiter split 60/40.
 Result<void> run_escrow(const Federation& f, const std::string& negotiation, bool dispute);
 
+// An amendment (step 7), on a contract without escrow (escrowed ones cannot
+// be amended yet): the buyer proposes kQuantity seats at 11.00 to seller A,
+// which accepts; once both nodes settled it, the buyer proposes 15 seats
+// from 2026-02-08 against its version in force and seller A accepts. Done
+// when both nodes settled the new version.
+struct AmendmentResult {
+  std::string base, amendment;       // Negotiation ids (64 hex digits).
+  std::int64_t base_total_minor = 0;     // Invoiced, as the buyer's node settled each version.
+  std::int64_t amended_total_minor = 0;
+  bool digests_agree = false;        // The new version's settlement digest on both nodes.
+};
+Result<AmendmentResult> run_amendment(const Federation& f);
+
 // Agreed contracts anchored by the peer and settled, as `node` reports them.
 Result<int> settled_contracts(const std::string& node);
 

@@ -105,7 +105,14 @@ struct Phases {
   std::int64_t deals_ms = 0, escrow_ms = 0;
   int escrow_failed = 0;
   std::string dispute, dispute_seller;
+  Result<AmendmentResult> amendment = Fail(Errc::kNotFound, "not run");
 };
+
+std::string euros(std::int64_t minor) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld.%02ld", static_cast<long>(minor / 100), static_cast<long>(minor % 100));
+  return buf;
+}
 
 // The deal lines of the demo's summary (docs/demo.md "The summary").
 void print_summary(const std::vector<DealResult>& deals, const Phases& p) {
@@ -143,6 +150,14 @@ void print_summary(const std::vector<DealResult>& deals, const Phases& p) {
   std::printf("seller counters:       seller-a (Boulware) median %ld.%02ld, seller-b (Conceder) median %ld.%02ld\n",
               static_cast<long>(ca / 100), static_cast<long>(ca % 100), static_cast<long>(cb / 100),
               static_cast<long>(cb % 100));
+  if (p.amendment) {
+    std::printf("amendment:             contract %s without escrow, 10 -> 15 seats from 2026-02-08: %s -> %s EUR, "
+                "same digests on both nodes: %s\n",
+                p.amendment->base.substr(0, 32).c_str(), euros(p.amendment->base_total_minor).c_str(),
+                euros(p.amendment->amended_total_minor).c_str(), p.amendment->digests_agree ? "yes" : "no");
+  } else {
+    std::printf("amendment:             failed: %s\n", p.amendment.error().to_string().c_str());
+  }
   std::printf("median messages/deal:  %ld\n", static_cast<long>(median(messages)));
   std::printf("median ms to agree:    %ld\n", static_cast<long>(median(ms)));
   std::printf("throughput:            %.2f agreed deals/s (%ld ms to agree and settle on both nodes); escrow %ld ms\n",
@@ -166,6 +181,12 @@ Result<void> write_json(const std::string& path, const std::vector<DealResult>& 
   json::object out{{"deals", std::move(list)}, {"agreed", agreed}, {"deals_ms", p.deals_ms},
                    {"escrow_ms", p.escrow_ms}, {"escrow_failed", p.escrow_failed},
                    {"dispute", json::object{{"contract", p.dispute}, {"seller", p.dispute_seller}}}};
+  if (p.amendment) {
+    out["amendment"] = json::object{{"base", p.amendment->base}, {"amendment", p.amendment->amendment},
+                                    {"base_total_minor", p.amendment->base_total_minor},
+                                    {"amended_total_minor", p.amendment->amended_total_minor},
+                                    {"digests_agree", p.amendment->digests_agree}};
+  }
   std::ofstream f(path, std::ios::trunc);
   f << json::serialize(out) << "\n";
   if (!f) return Fail(Errc::kIo, "cannot write " + path);
@@ -214,12 +235,15 @@ Result<void> run_drive(const DriveArgs& a) {
     });
     p.escrow_failed = failed;
     p.escrow_ms = ms_since(escrow_start);
+    p.amendment = run_amendment(f);
   }
   print_summary(deals, p);
   if (!a.json_path.empty()) PACTUM_CHECK(write_json(a.json_path, deals, p));
   PACTUM_CHECK(settled);
   if (agreed.empty()) return Fail(Errc::kNotFound, "no deal was agreed");
   if (p.escrow_failed > 0) return Fail(Errc::kIo, std::to_string(p.escrow_failed) + " escrows failed");
+  if (!p.amendment) return Fail(p.amendment.error());
+  if (!p.amendment->digests_agree) return Fail(Errc::kDivergence, "the amended contract's digests differ");
   return Ok();
 }
 

@@ -46,8 +46,8 @@ source "$root/tools/federation_lib.sh"
 cd "$WORK"
 
 api() { cat "$1/api.addr"; }  # Cached once the node is up: no python per call.
-settled() {  # settled NODE: contracts anchored by the peer and settlement agreed.
-  get "$1" /v1/contracts | jq_ "sum(1 for c in d['contracts'] if c['peer_anchored'] and c['settlement']['status']=='agreed')"
+settled() {  # settled NODE: deal contracts anchored by the peer and settlement agreed.
+  get "$1" /v1/contracts | jq_ "sum(1 for c in $deal_contracts if c['peer_anchored'] and c['settlement']['status']=='agreed')"
 }
 escrow_agrees() {  # Every contract's escrow digest is the same on the buyer's and the seller's node.
   python3 - "$(get buyer /v1/contracts)" "$(get sellera /v1/contracts)" "$(get sellerb /v1/contracts)" <<'PY'
@@ -106,11 +106,14 @@ if ! wait "$!"; then
   fail "the agents did not finish"
 fi
 read -r agreed dispute_id dispute_seller < <(python3 -c "import json; d=json.load(open('drive.json')); print(d['agreed'], d['dispute']['contract'], d['dispute']['seller'])")
+# The amendment step's two contracts (drive.json) are kept out of the deal counts.
+AMENDED=$(python3 -c "import json; a=json.load(open('drive.json'))['amendment']; print(a['base'][:32], a['amendment'][:32])")
+deal_contracts="[c for c in d['contracts'] if c['negotiation_id'][:32] not in '$AMENDED'.split()]"
 echo "demo: $agreed contracts agreed and settled, their escrow funded and released, one disputed and ruled"
 for _ in $(seq 1 300); do escrow_agrees && break; sleep 0.1; done
 b=$(settled buyer); sa=$(settled sellera); sb=$(settled sellerb)
 diverged=$(get buyer /v1/contracts | jq_ "sum(1 for c in d['contracts'] if c['settlement']['status']=='diverged')")
-escrow_states=$(get buyer /v1/contracts | jq_ "' '.join(f'{k}={v}' for k, v in sorted(__import__('collections').Counter(c['escrow']['state'] for c in d['contracts']).items()))")
+escrow_states=$(get buyer /v1/contracts | jq_ "' '.join(f'{k}={v}' for k, v in sorted(__import__('collections').Counter(c['escrow']['state'] for c in $deal_contracts).items()))")
 escrow_same=no; escrow_agrees && escrow_same=yes
 
 echo "demo: stopping the nodes (SIGTERM drains them); verifying every ledger and the disputed contract's evidence offline"

@@ -4,8 +4,9 @@
 # were both approved and denied, the kill switch refused exactly one proposal
 # with its reason, every agreed contract settled on both nodes with equal
 # digests, escrow agrees across nodes (released, one resolved by the
-# arbiter), and the disputed contract's evidence verifies offline with an
-# HTML report that names the checks.
+# arbiter), the amendment step settles the exact prorated amount on both
+# nodes, and the disputed contract's evidence verifies offline with an HTML
+# report that names the checks.
 # Usage: demo_test.sh DEMO_SH PACTUMD PACTUM DEALS
 set -euo pipefail
 demo=$1 pactumd=$2 pactum=$3 deals=$4
@@ -40,6 +41,9 @@ escrow=$(field escrow)
 heights=$(field "ledger heights")
 for n in buyer sellera sellerb; do [[ $(grep -o "$n=[0-9]*" <<< "$heights" | grep -o '[0-9]*$') -gt 0 ]] || bad "height of $n"; done
 [[ $(field evidence) == verified* ]] || bad "evidence: $(field evidence)"
+# 11.00 x 10 seats for Jan..Mar = 330.00; 15 seats from Feb 8 adds 5 x 11.00 x 21/28 = 41.25 and 5 x 11.00 in March.
+[[ $(field amendment) == *"10 -> 15 seats from 2026-02-08: 330.00 -> 426.25 EUR, same digests on both nodes: yes" ]] ||
+  bad "amendment: $(field amendment)"
 report=$(field "HTML report")
 [[ -s $report ]] || bad "no HTML report at $report"
 grep -q "RESOLVED" "$report" || bad "the report does not show the resolved escrow"
