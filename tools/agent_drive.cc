@@ -282,6 +282,23 @@ Result<std::pair<std::int64_t, std::string>> agreed_contract(const std::string& 
   return out;
 }
 
+// The buyer's proposal `wire` to seller A, accepted by seller A, until both
+// nodes settled the contract alike: each node's (invoiced total, digest).
+struct Agreed {
+  std::string negotiation;
+  std::pair<std::int64_t, std::string> buyer, seller;
+};
+Result<Agreed> agree_with_seller_a(const Federation& f, const Bytes& wire, const std::string& what) {
+  Agreed a;
+  PACTUM_TRY(auto proposed, api_submit(f.buyer.node, wire, false));
+  a.negotiation = std::string(proposed.at("negotiation_id").as_string());
+  if (!state_is(f.sellera.node, a.negotiation, "PROPOSED")) return Fail(Errc::kIo, "seller A never saw the " + what);
+  PACTUM_CHECK(follow_up(f.sellera, NegEvent::kAccept, a.negotiation, 0, 0));
+  PACTUM_TRY(a.buyer, agreed_contract(f.buyer.node, a.negotiation));
+  PACTUM_TRY(a.seller, agreed_contract(f.sellera.node, a.negotiation));
+  return a;
+}
+
 }  // namespace
 
 Result<AmendmentResult> run_amendment(const Federation& f) {
@@ -294,13 +311,9 @@ Result<AmendmentResult> run_amendment(const Federation& f) {
   s.offer = widget_offer(kSellerAcceptsMinor, kQuantity);
   PACTUM_TRY(Window w, demo_window());
   PACTUM_TRY(Bytes wire, build_agent_message(s, f.buyer.key, w.start, w.end, EscrowSpec{}));
-  PACTUM_TRY(auto proposed, api_submit(f.buyer.node, wire, false));
-  r.base = std::string(proposed.at("negotiation_id").as_string());
-  if (!state_is(f.sellera.node, r.base, "PROPOSED")) return Fail(Errc::kIo, "seller A never saw the base proposal");
-  PACTUM_CHECK(follow_up(f.sellera, NegEvent::kAccept, r.base, 0, 0));
-  PACTUM_TRY(auto base_buyer, agreed_contract(f.buyer.node, r.base));
-  PACTUM_TRY(auto base_seller, agreed_contract(f.sellera.node, r.base));
-  r.base_total_minor = base_buyer.first;
+  PACTUM_TRY(Agreed base, agree_with_seller_a(f, wire, "base proposal"));
+  r.base = base.negotiation;
+  r.base_total_minor = base.buyer.first;
   // The amendment: kAmendedQuantity seats from kAmendmentDay, naming the version in force.
   const std::string base_id = r.base.substr(0, 32);
   PACTUM_TRY(auto in_force, contract_in_force(f.buyer.node, base_id));
@@ -316,14 +329,10 @@ Result<AmendmentResult> run_amendment(const Federation& f) {
   a.amends = ref;
   PACTUM_TRY(Bytes amend_wire, build_agent_message(a, f.buyer.key, in_force.first.start_day, in_force.first.end_day,
                                                    EscrowSpec{}));
-  PACTUM_TRY(auto amended, api_submit(f.buyer.node, amend_wire, false));
-  r.amendment = std::string(amended.at("negotiation_id").as_string());
-  if (!state_is(f.sellera.node, r.amendment, "PROPOSED")) return Fail(Errc::kIo, "seller A never saw the amendment");
-  PACTUM_CHECK(follow_up(f.sellera, NegEvent::kAccept, r.amendment, 0, 0));
-  PACTUM_TRY(auto amended_buyer, agreed_contract(f.buyer.node, r.amendment));
-  PACTUM_TRY(auto amended_seller, agreed_contract(f.sellera.node, r.amendment));
-  r.amended_total_minor = amended_buyer.first;
-  r.digests_agree = amended_buyer.second == amended_seller.second && base_buyer.second == base_seller.second;
+  PACTUM_TRY(Agreed amended, agree_with_seller_a(f, amend_wire, "amendment"));
+  r.amendment = amended.negotiation;
+  r.amended_total_minor = amended.buyer.first;
+  r.digests_agree = amended.buyer.second == amended.seller.second && base.buyer.second == base.seller.second;
   return r;
 }
 
