@@ -148,7 +148,14 @@ class NegotiationEngine {
   BudgetBook budget_;
   RevocationSet revoked_;
   std::map<crypto::Digest, ContractHead, DigestLess> contracts_;  // By first version's contract id.
-  std::set<crypto::Digest, DigestLess> contract_ids_;            // Of every accepted version.
+  // Every contract id a negotiation holds, from its propose: while it is
+  // open (released if it ends unaccepted) and for good once accepted. Two
+  // open negotiations with one contract id could otherwise both be accepted.
+  struct ContractClaim {
+    crypto::Digest negotiation_id{};
+    bool accepted = false;
+  };
+  std::map<crypto::Digest, ContractClaim, DigestLess> contract_claims_;
 
   // Engaged kill switches by (scope, target), and the newest effective time
   // seen per (scope, target) so a replayed old command cannot undo a newer one.

@@ -107,8 +107,12 @@ std::optional<Refusal> NegotiationEngine::check_contract(const Negotiation& n, c
   if (known) {
     if (m.contract_id != n.contract_id) return conflict("terms.contract_id", "changed from " + to_hex(n.contract_id));
     if (m.amends != n.amends) return conflict("amendment.changed", "amendmentOf differs from the propose's");
-  } else if (contract_ids_.count(m.contract_id) != 0) {
-    return conflict("terms.contract_id", "contract " + to_hex(ByteSpan(m.contract_id).first(16)) + " exists");
+  } else if (auto claim = contract_claims_.find(m.contract_id); claim != contract_claims_.end()) {
+    const std::string held = claim->second.accepted
+                                 ? " exists"
+                                 : " is on the table of negotiation " +
+                                       to_hex(ByteSpan(claim->second.negotiation_id).first(16));
+    return conflict("terms.contract_id", "contract " + to_hex(ByteSpan(m.contract_id).first(16)) + held);
   }
   if (!m.amends) return std::nullopt;
   const AmendmentRef& ref = *m.amends;
@@ -142,7 +146,9 @@ std::int64_t NegotiationEngine::exposure(const Negotiation& n, const NegMessage&
 
 void NegotiationEngine::track_contract(const Negotiation& n) {
   if (n.state == NegState::kAccepted) {
-    if (!contract_ids_.insert(n.contract_id).second) return;  // Recorded when it was accepted.
+    ContractClaim& claim = contract_claims_[n.contract_id];
+    if (claim.accepted) return;  // Recorded when it was accepted.
+    claim = ContractClaim{n.id, true};
     if (n.amends) {
       ContractHead& c = contracts_[n.amends->base_contract_id];
       c.negotiation_id = n.id;
@@ -156,6 +162,10 @@ void NegotiationEngine::track_contract(const Negotiation& n) {
     return;
   }
   if (!is_terminal(n.state) || n.state == NegState::kCommitted) return;
+  if (auto claim = contract_claims_.find(n.contract_id);
+      claim != contract_claims_.end() && claim->second.negotiation_id == n.id && !claim->second.accepted) {
+    contract_claims_.erase(claim);  // Ended unaccepted: the id is free again.
+  }
   const crypto::Digest base_id = n.amends ? n.amends->base_contract_id : n.contract_id;
   auto it = contracts_.find(base_id);
   if (it == contracts_.end()) return;
@@ -257,6 +267,7 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
     target.id = m.negotiation_id;
     target.contract_id = m.contract_id;
     target.amends = m.amends;
+    contract_claims_[m.contract_id] = ContractClaim{m.negotiation_id, false};
     if (m.amends) contracts_[m.amends->base_contract_id].amending = m.negotiation_id;
   }
   if (ours && is_offer(m.kind)) {

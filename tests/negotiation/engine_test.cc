@@ -295,6 +295,29 @@ TEST_F(EngineTest, RoundsLimitFromPolicyAndMandate) {
   expect_refused(theirs(E::kCounter, 1100), Errc::kTooManyRounds, "rounds.max");
 }
 
+// A contract id is held from its propose: a second negotiation cannot reuse
+// it while the first is open (both could be accepted) or once it is
+// accepted; an unaccepted end frees it.
+TEST_F(EngineTest, OneNegotiationPerContractId) {
+  ours(E::kPropose, 900);
+  Chain twin("twin");
+  twin.contract_id = c.contract_id;
+  NegMessage p = twin.make(E::kPropose, Role::kSeller, 1000);
+  expect_refused(engine.on_message(p, mb, p.timestamp_ms), Errc::kConflictingMessage, "terms.contract_id");
+  EXPECT_EQ(engine.find(twin.id), nullptr);
+  EXPECT_EQ(theirs(E::kReject, 0).state, S::kRejected);
+  ASSERT_EQ(engine.on_message(p, mb, p.timestamp_ms).state, S::kProposed);  // Freed by the reject.
+  twin.link(p);
+  NegMessage a = twin.make(E::kAccept, Role::kBuyer, 1000);
+  ASSERT_EQ(engine.on_message(a, ma, a.timestamp_ms).state, S::kAccepted);
+  Chain late("late");
+  late.contract_id = c.contract_id;
+  NegMessage q = late.make(E::kPropose, Role::kBuyer, 900);
+  Decision d = engine.on_message(q, ma, q.timestamp_ms);
+  expect_refused(d, Errc::kConflictingMessage, "terms.contract_id");
+  EXPECT_NE(d.values.find("exists"), std::string::npos) << d.values;
+}
+
 TEST_F(EngineTest, SidesMustMatch) {
   ours(E::kPropose, 900);
   NegMessage m = c.make(E::kCounter, Role::kSeller, 1200);

@@ -3,6 +3,7 @@
 // decoded messages with hashes that chain like real ones.
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 #include "protocol/negotiation.h"
@@ -77,7 +78,11 @@ struct Chain {
   std::int64_t now = kT0;
   int counter = 0;
 
-  explicit Chain(std::string name) : id(digest_of("neg-" + name)) {}
+  crypto::Digest contract_id{};  // 16 bytes, zero-padded, as on the wire.
+
+  explicit Chain(std::string name) : id(digest_of("neg-" + name)), contract_id(digest_of("contract-" + name)) {
+    std::fill(contract_id.begin() + 16, contract_id.end(), 0);
+  }
 
   NegMessage make(NegEvent kind, Role sender, std::int64_t unit_price, std::int64_t qty = 100) {
     NegMessage m;
@@ -93,6 +98,7 @@ struct Chain {
     m.deadline_ms = kT0 + kDay;
     m.offer = Offer{"widget", "EUR", unit_price, qty, unit_price * qty};
     m.terms_hash = digest_of("terms-" + std::to_string(unit_price) + "x" + std::to_string(qty));
+    if (kind == NegEvent::kPropose || kind == NegEvent::kCounter) m.contract_id = contract_id;
     m.size_bytes = 400;
     m.hash = digest_of(to_hex(id) + "-" + std::to_string(++counter));
     return m;
