@@ -321,13 +321,13 @@ Result<AmendmentResult> run_amendment(const Federation& f) {
   crypto::random_bytes(MutableByteSpan(a.negotiation_id.data(), 16));
   a.buyer_org = f.buyer.org;
   a.seller_org = f.sellera.org;
-  a.offer = widget_offer(in_force.first.offer.unit_price_minor, kAmendedQuantity);
+  a.offer = widget_offer(in_force.frame.offer.unit_price_minor, kAmendedQuantity);
   protocol::AmendmentRef ref;
-  PACTUM_TRY(ref.base_contract_id, digest_from_hex(base_id, "base contract"));
-  ref.base_terms_hash = in_force.second;
+  ref.base_contract_id = in_force.base_id;
+  ref.base_terms_hash = in_force.terms_hash;
   PACTUM_TRY(ref.effective_day, civil_day(kAmendmentDay, "effective"));
   a.amends = ref;
-  PACTUM_TRY(Bytes amend_wire, build_agent_message(a, f.buyer.key, in_force.first.start_day, in_force.first.end_day,
+  PACTUM_TRY(Bytes amend_wire, build_agent_message(a, f.buyer.key, in_force.frame.start_day, in_force.frame.end_day,
                                                    EscrowSpec{}));
   PACTUM_TRY(Agreed amended, agree_with_seller_a(f, amend_wire, "amendment"));
   r.amendment = amended.negotiation;

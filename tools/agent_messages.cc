@@ -162,28 +162,40 @@ Result<OfferFrame> offer_frame(const Bytes& offer_envelope) {
   return f;
 }
 
-Result<std::pair<OfferFrame, crypto::Digest>> contract_in_force(const std::string& node,
-                                                                const std::string& contract_hex) {
+Result<ContractInForce> contract_in_force(const std::string& node, const std::string& contract_hex) {
   PACTUM_TRY(auto r, api_call(node, http::verb::get, "/v1/contracts", nullptr));
   const json::object* o = r.second.if_object();
   if (r.first != 200 || o == nullptr || !o->contains("contracts")) return Fail(Errc::kIo, "node: " + json::serialize(r.second));
-  for (const json::value& c : o->at("contracts").as_array()) {
+  const json::array& contracts = o->at("contracts").as_array();
+  // Any version's id names the contract; amendments name its first version.
+  std::string base;
+  for (const json::value& c : contracts) {
+    const json::object& co = c.as_object();
+    if (co.at("contract_id").as_string() != contract_hex) continue;
+    const json::value* amends = co.if_contains("amends");
+    base = amends != nullptr ? std::string(amends->as_string()) : contract_hex;
+    break;
+  }
+  if (base.empty()) return Fail(Errc::kNotFound, "the node holds no contract " + contract_hex);
+  for (const json::value& c : contracts) {
     const json::object& co = c.as_object();
     const json::value* amends = co.if_contains("amends");
-    const bool of_contract = co.at("contract_id").as_string() == contract_hex ||
-                             (amends != nullptr && amends->as_string() == contract_hex);
+    const bool of_contract = co.at("contract_id").as_string() == base ||
+                             (amends != nullptr && amends->as_string() == base);
     if (!of_contract || !co.at("in_force").as_bool()) continue;
     const std::string negotiation(co.at("negotiation_id").as_string());
     PACTUM_TRY(std::vector<Bytes> list, node_messages(node, negotiation));
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
       auto frame = offer_frame(*it);
       if (!frame) continue;
-      PACTUM_TRY(crypto::Digest terms_hash, digest_from_hex(std::string(co.at("id").as_string()), "contract id"));
-      return std::make_pair(std::move(*frame), terms_hash);
+      ContractInForce out{std::move(*frame), {}, {}};
+      PACTUM_TRY(out.terms_hash, digest_from_hex(std::string(co.at("id").as_string()), "contract id"));
+      PACTUM_TRY(out.base_id, digest_from_hex(base, "contract id"));
+      return out;
     }
     return Fail(Errc::kNotFound, "no offer in negotiation " + negotiation);
   }
-  return Fail(Errc::kNotFound, "the node holds no contract " + contract_hex + " in force");
+  return Fail(Errc::kNotFound, "the node holds no version of contract " + base + " in force");
 }
 
 Result<Bytes> link_to_node(const std::string& node, const std::string& negotiation_hex, protocol::MessageSpec& s) {

@@ -48,12 +48,16 @@ struct OfferFrame {
 // Of a propose or counter envelope. kWrongKind for any other message.
 Result<OfferFrame> offer_frame(const Bytes& offer_envelope);
 
-// The version in force at `node` of the contract whose first version has
-// contractId `contract_hex` (32 hex digits, = its negotiation id with the
-// agent commands): its terms' frame, and its terms hash (what an amendment
-// names). kNotFound when the node holds no such contract.
-Result<std::pair<OfferFrame, crypto::Digest>> contract_in_force(const std::string& node,
-                                                                const std::string& contract_hex);
+// The version in force at `node` of the contract that `contract_hex` (32 hex
+// digits, = a negotiation id with the agent commands) names: the contractId
+// of its first version or of any amendment of it. kNotFound when the node
+// holds no such contract.
+struct ContractInForce {
+  OfferFrame frame;             // Its terms' frame.
+  crypto::Digest terms_hash{};  // What an amendment names as its base terms.
+  crypto::Digest base_id{};     // The first version's contractId (what an amendment names).
+};
+Result<ContractInForce> contract_in_force(const std::string& node, const std::string& contract_hex);
 
 // Fills the parties, round, terms hash and hash link of a follow-up message
 // from what `node` holds of negotiation `negotiation_hex`, and the amendment

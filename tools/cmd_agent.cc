@@ -96,10 +96,10 @@ Result<void> run_message(AgentArgs a, NegEvent kind) {
   if (kind == NegEvent::kPropose && !a.amends.empty()) {
     if (a.effective.empty()) return Fail(Errc::kInvalidArgument, "--amends needs --effective YYYY-MM-DD");
     PACTUM_TRY(auto in_force, contract_in_force(a.node, a.amends));
-    frame = in_force.first;
+    frame = in_force.frame;
     protocol::AmendmentRef ref;
-    PACTUM_TRY(ref.base_contract_id, digest_from_hex(a.amends, "--amends"));
-    ref.base_terms_hash = in_force.second;
+    ref.base_contract_id = in_force.base_id;
+    ref.base_terms_hash = in_force.terms_hash;
     PACTUM_TRY(ref.effective_day, civil_day(a.effective, "effective"));
     ref.downgrade_immediate = a.downgrade_immediate;
     ref.cancel_refund_prorated = a.refund_prorated;
@@ -238,7 +238,7 @@ void add_agent_commands(CLI::App& app) {
       sub->add_option("--seller-org", a->seller_org, "Seller org root key (base64 or key file)");
       sub->add_option("--buyer-org", a->buyer_org, "Buyer org root key (default: the mandate's org)");
       sub->add_option("--arbiter", a->arbiter, "Escrow the contract; this arbiter key rules disputes");
-      sub->add_option("--amends", a->amends, "Amend this contract (its first contractId, hex): terms default to its version in force");
+      sub->add_option("--amends", a->amends, "Amend this contract (the contractId of any of its versions, hex): terms default to its version in force");
       sub->add_option("--effective", a->effective, "Amendment: first day it applies, YYYY-MM-DD");
       sub->add_flag("--cancel", a->cancel, "Amendment: end the contract on the effective day");
       sub->add_flag("--downgrade-immediate", a->downgrade_immediate, "Amendment: a lower price applies at once, with credit");

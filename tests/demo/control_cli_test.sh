@@ -107,7 +107,8 @@ for n in buyer sellera; do
 done
 [[ $(contract_of buyer "$seats" "c['settlement']['digest']") == $(contract_of sellera "$seats" "c['settlement']['digest']") ]] ||
   fail "the amendment's settlement digests differ"
-cancel=$(agent buyer propose --seller-org sellera/org.pub --amends "${base:0:32}" --effective 2026-03-01 --cancel --json | neg_id)
+# Named by the amendment's own id: the command finds the first version's.
+cancel=$(agent buyer propose --seller-org sellera/org.pub --amends "${seats:0:32}" --effective 2026-03-01 --cancel --json | neg_id)
 wait_for sellera "/v1/negotiations/$cancel" "d['state']=='PROPOSED'"
 agent sellera accept --negotiation "$cancel" >/dev/null
 agreed_on_both "$cancel"
