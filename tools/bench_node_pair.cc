@@ -9,12 +9,15 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "node/core/testing/testing.h"
 #include "node/daemon/daemon.h"
 #include "node/daemon/daemon_limits.h"
+#include "ledger/ledger.h"
 
 namespace pactum::tools {
 namespace {
@@ -46,17 +49,42 @@ struct Note {
   Clock::time_point at{};
 };
 
-// The real core, with every effect it emits copied to the driver.
+// When each step of one negotiation message happened (RoundStage), by node.
+struct MessageStamps {
+  Clock::time_point handled{};      // Its node's core took the agent's submission.
+  Clock::time_point durable[2]{};   // Its ledger append committed, per node.
+  Clock::time_point received{};     // The peer's core took it from the wire.
+};
+enum class StampKind : std::uint8_t { kHandled, kDurable, kReceived };
+
+// The real core, with every effect it emits copied to the driver, and the
+// steps of each negotiation message stamped (by its hash, which is the id of
+// its ledger entry on both nodes).
 class ObservedCore final : public NodeCore {
  public:
   using Sink = std::function<void(Note)>;
-  ObservedCore(std::unique_ptr<NodeCore> inner, std::size_t node, Sink sink)
-      : inner_(std::move(inner)), node_(node), sink_(std::move(sink)) {}
+  using Stamp = std::function<void(std::size_t node, StampKind, const crypto::Digest&, Clock::time_point)>;
+  ObservedCore(std::unique_ptr<NodeCore> inner, std::size_t node, Sink sink, Stamp stamp)
+      : inner_(std::move(inner)), node_(node), sink_(std::move(sink)), stamp_(std::move(stamp)) {}
   std::vector<Effect> handle(const node::Event& e) override {
+    const Clock::time_point in = Clock::now();
+    if (const auto* done = std::get_if<node::AppendDone>(&e)) {
+      if (auto it = appends_.find(done->append_id); it != appends_.end()) {
+        if (done->ok) stamp_(node_, StampKind::kDurable, it->second, in);
+        appends_.erase(it);
+      }
+    }
     std::vector<Effect> fx = inner_->handle(e);
     const Clock::time_point now = Clock::now();
     if (std::holds_alternative<node::PeerConnected>(e)) sink_(Note{node_, "connected", {}, {}, now});
+    const bool submitted = std::holds_alternative<node::AgentSubmit>(e);
+    const bool received = std::holds_alternative<node::PeerMessage>(e);
     for (const Effect& f : fx) {
+      if (const auto* a = std::get_if<node::AppendToLedger>(&f);
+          a != nullptr && a->kind == static_cast<std::uint16_t>(ledger::EntryKind::kNegotiationMessage)) {
+        appends_.emplace(a->append_id, a->id);
+        if (submitted || received) stamp_(node_, submitted ? StampKind::kHandled : StampKind::kReceived, a->id, in);
+      }
       if (const auto* n = std::get_if<node::AgentNotice>(&f)) {
         sink_(Note{node_, n->type, n->negotiation_id, n->detail, now});
       } else if (const auto* r = std::get_if<node::AgentReply>(&f); r != nullptr && !r->ok) {
@@ -79,6 +107,8 @@ class ObservedCore final : public NodeCore {
   std::unique_ptr<NodeCore> inner_;
   std::size_t node_ = 0;
   Sink sink_;
+  Stamp stamp_;
+  std::unordered_map<std::uint64_t, crypto::Digest> appends_;  // Negotiation-message appends in flight.
 };
 
 struct Deal {
@@ -88,6 +118,7 @@ struct Deal {
   int round = 0;            // The message in flight: 1 propose, 2 counter, 3 accept; 4 settling.
   unsigned flags = 0;       // "agreed" and "peer-anchored" on each node: 4 bits.
   std::vector<double> rounds_us;
+  std::vector<std::array<double, kRoundStages>> stages_us;  // Of the rounds with every stamp.
 };
 
 }  // namespace
@@ -109,6 +140,32 @@ struct NodePair::Impl {
   std::condition_variable cv;
   std::deque<Note> notes;               // Guarded by mu.
   std::map<crypto::Digest, Deal> deals;  // Driver thread only.
+  std::mutex stamps_mu;
+  std::map<crypto::Digest, MessageStamps> stamps;  // By message hash; guarded by stamps_mu.
+
+  void stamp(std::size_t node, StampKind kind, const crypto::Digest& hash, Clock::time_point at) {
+    std::lock_guard lock(stamps_mu);
+    MessageStamps& s = stamps[hash];
+    if (kind == StampKind::kHandled) s.handled = at;
+    else if (kind == StampKind::kReceived) s.received = at;
+    else s.durable[node] = at;
+  }
+  // The stages of the round that carried message `hash` from node `from`,
+  // submitted at `submitted` and reported by the peer at `reported`; empty
+  // if a stamp is missing. Forgets the message's stamps.
+  std::optional<std::array<double, kRoundStages>> stages_of(const crypto::Digest& hash, std::size_t from,
+                                                            Clock::time_point submitted,
+                                                            Clock::time_point reported) {
+    std::lock_guard lock(stamps_mu);
+    auto it = stamps.find(hash);
+    if (it == stamps.end()) return std::nullopt;
+    const MessageStamps s = it->second;
+    stamps.erase(it);
+    const Clock::time_point zero{};
+    if (s.handled == zero || s.durable[from] == zero || s.received == zero) return std::nullopt;
+    return std::array<double, kRoundStages>{micros(s.handled - submitted), micros(s.durable[from] - s.handled),
+                                            micros(s.received - s.durable[from]), micros(reported - s.received)};
+  }
   std::uint64_t next_deal = 0;
   bool stopped = false;
 
@@ -149,7 +206,10 @@ Result<void> NodePair::Impl::start_node(std::size_t i, const std::string& dir, s
   auto factory = [this, i](const node::CoreConfig& cc) -> Result<std::unique_ptr<NodeCore>> {
     PACTUM_TRY(auto core, NodeCore::create(cc));
     return std::unique_ptr<NodeCore>(
-        new ObservedCore(std::move(core), i, [this](Note note) { post_note(std::move(note)); }));
+        new ObservedCore(std::move(core), i, [this](Note note) { post_note(std::move(note)); },
+                         [this](std::size_t node, StampKind kind, const crypto::Digest& hash, Clock::time_point at) {
+                           stamp(node, kind, hash, at);
+                         }));
   };
   PACTUM_TRY(n.daemon, nd::Daemon::start(*n.io, std::move(c), std::move(id), factory));
   n.thread = std::thread([&n, i] {
@@ -210,8 +270,13 @@ void NodePair::Impl::handle(const Note& n, PhaseResult& r, Clock::time_point end
   }
   if (it == deals.end()) return;
   Deal& d = it->second;
-  auto next = [&](std::size_t node, protocol::NegEvent kind, std::int64_t price) {
+  // The round just reported ends at the peer (n.node) for the message in flight (d.head).
+  auto close_round = [&]() {
     d.rounds_us.push_back(micros(n.at - d.submitted));
+    if (auto st = stages_of(d.head, 1 - n.node, d.submitted, n.at)) d.stages_us.push_back(*st);
+  };
+  auto next = [&](std::size_t node, protocol::NegEvent kind, std::int64_t price) {
+    close_round();
     ++d.round;
     Bytes m = message(kind, n.id, d, price);
     auto ids = node::testing::ids_of(m);
@@ -225,7 +290,7 @@ void NodePair::Impl::handle(const Note& n, PhaseResult& r, Clock::time_point end
   } else if (n.node == kBuyer && n.type == "COUNTERED" && d.round == 2) {
     next(kBuyer, protocol::NegEvent::kAccept, 0);
   } else if (n.node == kSeller && n.type == "ACCEPTED" && d.round == 3) {
-    d.rounds_us.push_back(micros(n.at - d.submitted));
+    close_round();
     d.round = 4;
   } else if (n.type == "agreed") {
     d.flags |= 1u << (2 * n.node);
@@ -238,6 +303,7 @@ void NodePair::Impl::handle(const Note& n, PhaseResult& r, Clock::time_point end
       ++r.deals;
       r.deal_us.push_back(micros(n.at - d.started));
       r.round_us.insert(r.round_us.end(), d.rounds_us.begin(), d.rounds_us.end());
+      r.stage_us.insert(r.stage_us.end(), d.stages_us.begin(), d.stages_us.end());
     }
     deals.erase(it);
   }

@@ -13,6 +13,7 @@
 // Thread-safety: start/run_*/stop from one thread (the bench's).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -34,11 +35,20 @@ inline constexpr std::size_t kCountGroups = 4;
 OpCounts& op_counts(CountGroup group);
 void set_thread_count_group(CountGroup group);
 
+// Where a round's time goes, from stamps the nodes' cores take: the
+// submission waiting for its node's io thread; its node's ledger append
+// (group commit); the relay (outbox commit, TLS, the peer's io queue); the
+// peer's ledger append until the peer reports the new state.
+enum class RoundStage : std::uint8_t { kQueue = 0, kOwnCommit = 1, kRelay = 2, kPeerCommit = 3 };
+inline constexpr std::size_t kRoundStages = 4;
+
 struct PhaseResult {
   std::uint64_t deals = 0;            // Completed in the phase.
   std::uint64_t finished = 0;         // Completed in the phase or the drain after it.
   double seconds = 0;
   std::vector<double> round_us;       // Every round of the phase's completed deals.
+  // Per round with every stamp, in the order of round_us's stamped rounds: each stage's time.
+  std::vector<std::array<double, kRoundStages>> stage_us;
   std::vector<double> deal_us;        // Propose submitted -> done on both nodes.
   std::uint64_t failures = 0;         // Refused agent submissions.
   std::string first_failure;
