@@ -66,6 +66,10 @@ inline constexpr std::chrono::milliseconds kMarkFlushDelay{2};
 // freed by an operator in seconds to minutes.
 inline constexpr std::chrono::milliseconds kOutboxRetryMin{10};
 inline constexpr std::chrono::milliseconds kOutboxRetryMax{1000};
+// Outbox writes queued while a commit runs go into the next commit together
+// (group commit: one pair of syncs for all), at most this many at once, so
+// that one commit's dirty pages and the wait of its first caller stay bounded.
+inline constexpr std::size_t kOutboxJobsPerCommitMax = 256;
 
 // After a failed accept (e.g. out of file descriptors) wait this long before
 // accepting again, instead of spinning on the error.

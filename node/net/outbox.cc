@@ -160,26 +160,52 @@ Result<std::uint64_t> Outbox::next_seq(const OrgKey& peer) {
   return read_u64(txn.get(), next_seq_, peer, 1);
 }
 
+template <typename T>
+Result<T> Outbox::write(const std::function<Result<T>(MDB_txn*)>& op) {
+  if (batch_ != nullptr) return op(batch_);
+  PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
+  PACTUM_TRY(T out, op(txn.get()));
+  PACTUM_CHECK(txn.commit());
+  return out;
+}
+
+template <>
+Result<void> Outbox::write(const std::function<Result<void>(MDB_txn*)>& op) {
+  if (batch_ != nullptr) return op(batch_);
+  PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
+  PACTUM_CHECK(op(txn.get()));
+  return txn.commit();
+}
+
+Result<void> Outbox::in_one_commit(const std::function<Result<void>()>& body) {
+  PACTUM_ASSERT(batch_ == nullptr);
+  PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
+  batch_ = txn.get();
+  Result<void> r = body();
+  batch_ = nullptr;
+  if (!r) return r;  // The Txn aborts: none of body's writes is stored.
+  return txn.commit();
+}
+
 Result<std::vector<std::uint64_t>> Outbox::append(
     const std::vector<std::pair<OrgKey, ByteSpan>>& items) {
-  PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
-  std::vector<std::uint64_t> seqs;
-  seqs.reserve(items.size());
-  for (const auto& [peer, payload] : items) {
-    PACTUM_TRY(std::uint64_t seq, read_u64(txn.get(), next_seq_, peer, 1));
-    PACTUM_CHECK(put(txn.get(), outbox_, outbox_key(peer, seq), payload));
-    PACTUM_CHECK(put(txn.get(), next_seq_, peer, be64(seq + 1)));
-    seqs.push_back(seq);
-  }
-  PACTUM_CHECK(txn.commit());
-  return seqs;
+  return write<std::vector<std::uint64_t>>([&](MDB_txn* txn) -> Result<std::vector<std::uint64_t>> {
+    std::vector<std::uint64_t> seqs;
+    seqs.reserve(items.size());
+    for (const auto& [peer, payload] : items) {
+      PACTUM_TRY(std::uint64_t seq, read_u64(txn, next_seq_, peer, 1));
+      PACTUM_CHECK(put(txn, outbox_, outbox_key(peer, seq), payload));
+      PACTUM_CHECK(put(txn, next_seq_, peer, be64(seq + 1)));
+      seqs.push_back(seq);
+    }
+    return seqs;
+  });
 }
 
 Result<void> Outbox::ack(const OrgKey& peer, std::uint64_t upto) {
-  PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
-  {
+  return write<void>([&](MDB_txn* txn) -> Result<void> {
     Cursor c;
-    int rc = mdb_cursor_open(txn.get(), outbox_, &c.cur);
+    int rc = mdb_cursor_open(txn, outbox_, &c.cur);
     if (rc != 0) return Fail(db_error(rc, "mdb_cursor_open"));
     const auto start = outbox_key(peer, 0);
     MDB_val k = val(start), v{0, nullptr};
@@ -193,8 +219,8 @@ Result<void> Outbox::ack(const OrgKey& peer, std::uint64_t upto) {
       if (rc != 0) return Fail(db_error(rc, "mdb_cursor_del"));
     }
     if (rc != 0 && rc != MDB_NOTFOUND) return Fail(db_error(rc, "mdb_cursor_get"));
-  }
-  return txn.commit();
+    return Ok();
+  });
 }
 
 Result<Outbox::InboundMark> Outbox::inbound(const OrgKey& peer) {
@@ -206,15 +232,16 @@ Result<Outbox::InboundMark> Outbox::inbound(const OrgKey& peer) {
 }
 
 Result<void> Outbox::set_inbound(const std::vector<std::pair<OrgKey, InboundMark>>& marks) {
-  PACTUM_TRY(Txn txn, Txn::begin(env_, 0));
-  for (const auto& [peer, mark] : marks) {
-    std::array<std::uint8_t, 16> value{};
-    const auto a = be64(mark.stream_id), b = be64(mark.seq);
-    std::copy(a.begin(), a.end(), value.begin());
-    std::copy(b.begin(), b.end(), value.begin() + 8);
-    PACTUM_CHECK(put(txn.get(), inbound_, peer, value));
-  }
-  return txn.commit();
+  return write<void>([&](MDB_txn* txn) -> Result<void> {
+    for (const auto& [peer, mark] : marks) {
+      std::array<std::uint8_t, 16> value{};
+      const auto a = be64(mark.stream_id), b = be64(mark.seq);
+      std::copy(a.begin(), a.end(), value.begin());
+      std::copy(b.begin(), b.end(), value.begin() + 8);
+      PACTUM_CHECK(put(txn, inbound_, peer, value));
+    }
+    return Ok();
+  });
 }
 
 }  // namespace pactum::node::net

@@ -16,6 +16,7 @@
 
 #include <lmdb.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -61,8 +62,18 @@ class Outbox {
   // Stores the marks of several peers in one transaction. Errors: kIo (none stored).
   Result<void> set_inbound(const std::vector<std::pair<OrgKey, InboundMark>>& marks);
 
+  // Runs `body`, whose append, ack and set_inbound calls then share one
+  // write transaction (one commit, one pair of syncs, for all of them),
+  // committed if `body` succeeds. An error aborts the whole transaction:
+  // none of body's writes is stored. Not reentrant.
+  Result<void> in_one_commit(const std::function<Result<void>()>& body);
+
  private:
   Outbox() = default;
+  // Runs `op` in the open batch transaction, or in a transaction of its own that it commits.
+  template <typename T>
+  Result<T> write(const std::function<Result<T>(MDB_txn*)>& op);
+  MDB_txn* batch_ = nullptr;  // The transaction of in_one_commit's body, while it runs.
   MDB_env* env_ = nullptr;  // Owned.
   MDB_dbi meta_ = 0, outbox_ = 0, next_seq_ = 0, inbound_ = 0;
   std::uint64_t stream_id_ = 0;

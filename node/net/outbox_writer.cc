@@ -33,35 +33,52 @@ void OutboxWriter::stop() {
 }
 
 void OutboxWriter::run() {
-  auto pause = kOutboxRetryMin;
   for (;;) {
-    Item item;
+    std::vector<Item> items;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;  // Stopping, and nothing left.
-      item = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    Result<void> r = item.job(outbox_);
-    while (!r && item.retry) {
-      spdlog::warn("transport: outbox write failed, retrying in {} ms: {}", pause.count(),
-                   r.error().to_string());
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, pause, [this] { return stopping_; })) {
-        lock.unlock();
-        r = item.job(outbox_);  // One last attempt before the thread ends.
-        break;
+      while (!queue_.empty() && items.size() < kOutboxJobsPerCommitMax) {
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
       }
-      lock.unlock();
-      pause = std::min(pause * 2, kOutboxRetryMax);
-      r = item.job(outbox_);
     }
-    if (r) pause = kOutboxRetryMin;
-    if (item.done) {
-      boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable { done(std::move(r)); });
+    std::vector<Result<void>> results;
+    results.reserve(items.size());
+    // Every job queued meanwhile in one commit; if that fails, each alone
+    // (so one failing job cannot fail the others), with its retry policy.
+    Result<void> together = items.size() == 1 ? Fail(Errc::kInvalidArgument, "one job")
+                                              : outbox_.in_one_commit([&]() -> Result<void> {
+                                                  for (Item& item : items) PACTUM_CHECK(item.job(outbox_));
+                                                  return Ok();
+                                                });
+    for (Item& item : items) results.push_back(together ? Result<void>(Ok()) : run_alone(item));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].done) continue;
+      boost::asio::post(io_, [done = std::move(items[i].done), r = std::move(results[i])]() mutable {
+        done(std::move(r));
+      });
     }
   }
+}
+
+Result<void> OutboxWriter::run_alone(Item& item) {
+  Result<void> r = item.job(outbox_);
+  while (!r && item.retry) {
+    spdlog::warn("transport: outbox write failed, retrying in {} ms: {}", pause_.count(), r.error().to_string());
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, pause_, [this] { return stopping_; })) {
+      lock.unlock();
+      r = item.job(outbox_);  // One last attempt before the thread ends.
+      break;
+    }
+    lock.unlock();
+    pause_ = std::min(pause_ * 2, kOutboxRetryMax);
+    r = item.job(outbox_);
+  }
+  if (r) pause_ = kOutboxRetryMin;
+  return r;
 }
 
 }  // namespace pactum::node::net

@@ -2,8 +2,9 @@
 // fsync) on a thread of their own, so the io thread that reads frames and
 // runs the node core never waits for the disk.
 //
-// Jobs run one at a time in submission order; each one's completion is
-// posted to the io_context in the same order. An append job is retried
+// Jobs run in submission order; those queued while a commit runs share the
+// next commit (group commit, up to kOutboxJobsPerCommitMax); each one's
+// completion is posted to the io_context in submission order. An append job is retried
 // until it commits (a full disk is freed by an operator; the jobs behind it
 // wait, keeping each peer's payloads in order); other jobs report failure.
 //
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "base/base.h"
+#include "node/net/limits.h"
 #include "node/net/outbox.h"
 
 namespace pactum::node::net {
@@ -51,6 +53,8 @@ class OutboxWriter {
     bool retry = false;
   };
   void run();
+  // Runs one job in a commit of its own, retried as it asks.
+  Result<void> run_alone(Item& item);
 
   boost::asio::io_context& io_;
   Outbox& outbox_;
@@ -58,6 +62,7 @@ class OutboxWriter {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // Guarded by mu_.
   bool stopping_ = false;   // Guarded by mu_.
+  std::chrono::milliseconds pause_ = kOutboxRetryMin;  // Writer thread only: the next retry's wait.
   std::thread thread_;
 };
 

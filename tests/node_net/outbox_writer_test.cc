@@ -1,6 +1,8 @@
 // Goal: the outbox writer commits jobs in submission order, posts their
 // completions in that order to the io thread, retries a failing append until
-// it commits (the jobs behind it wait), and reports other failures.
+// it commits (the jobs behind it wait), and reports other failures; jobs
+// queued behind a running commit share the next one, and one failing job
+// among them fails none of the others.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -68,6 +70,52 @@ TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
   ASSERT_EQ(left->size(), 5u);
   for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*left)[i].payload, to_bytes("p" + std::to_string(i + 1)));
   EXPECT_EQ(*(*box)->next_seq(a), 6u);
+}
+
+TEST(OutboxWriter, QueuedJobsShareACommitAndAFailureFailsOnlyItself) {
+  TempDir dir;
+  auto box = Outbox::open(dir.path());
+  ASSERT_TRUE(box.has_value()) << box.error().to_string();
+  const OrgKey a = key_of(1);
+  boost::asio::io_context io;
+  std::vector<int> completed;
+  std::atomic<bool> release{false};
+  std::atomic<int> finished{0};
+  {
+    OutboxWriter writer(io, **box);
+    auto record = [&completed, &finished](int i) {
+      return [&completed, &finished, i](Result<void> r) {
+        completed.push_back(r ? i : -i);
+        ++finished;
+      };
+    };
+    // The first job holds the writer until the rest are queued behind it.
+    writer.submit([&](Outbox& b) -> Result<void> {
+      while (!release) std::this_thread::yield();
+      return Result<void>(b.append({{a, as_bytes("p1")}}).map([](auto&&) {}));
+    }, record(1), true);
+    for (int i = 2; i <= 5; ++i) {
+      const std::string text = "p" + std::to_string(i);
+      auto job = [&, i, text](Outbox& b) -> Result<void> {
+        if (i == 4) return Fail(Errc::kIo, "refused (test)");  // Not retried: reported.
+        PACTUM_TRY(auto seqs, b.append({{a, as_bytes(text)}}));
+        EXPECT_EQ(seqs.front(), static_cast<std::uint64_t>(i < 4 ? i : i - 1));
+        return Ok();
+      };
+      writer.submit(job, record(i), i != 4);
+    }
+    release = true;
+  }
+  io.run();
+  EXPECT_EQ(completed, (std::vector<int>{1, 2, 3, -4, 5}));
+  auto left = (*box)->load(a);
+  ASSERT_TRUE(left.has_value());
+  ASSERT_EQ(left->size(), 4u);  // Each payload once: the failed shared commit stored nothing.
+  const char* want[] = {"p1", "p2", "p3", "p5"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ((*left)[i].seq, i + 1);
+    EXPECT_EQ((*left)[i].payload, to_bytes(want[i]));
+  }
 }
 
 }  // namespace

@@ -56,6 +56,39 @@ TEST(Outbox, AppendsAcksAndReopens) {
   EXPECT_EQ((*box)->load(b)->size(), 1u);
 }
 
+// Writes made inside in_one_commit share its transaction: all are stored
+// when the body succeeds, none when it fails part-way.
+TEST(Outbox, OneCommitStoresAllOrNothing) {
+  TempDir dir;
+  const OrgKey a = key_of(1), b = key_of(2);
+  auto box = Outbox::open(dir.path());
+  ASSERT_TRUE(box.has_value()) << box.error().to_string();
+  Outbox& o = **box;
+  auto failed = o.in_one_commit([&]() -> Result<void> {
+    PACTUM_CHECK(o.append({{a, as_bytes("lost")}}));
+    PACTUM_CHECK(o.set_inbound({{b, {9, 9}}}));
+    return Fail(Errc::kIo, "failed part-way (test)");
+  });
+  EXPECT_FALSE(failed.has_value());
+  EXPECT_TRUE(o.load(a)->empty());
+  EXPECT_EQ(*o.next_seq(a), 1u);
+  EXPECT_EQ(o.inbound(b)->seq, 0u);
+  auto stored = o.in_one_commit([&]() -> Result<void> {
+    PACTUM_TRY(auto first, o.append({{a, as_bytes("a1")}, {a, as_bytes("a2")}}));
+    EXPECT_EQ(first, (std::vector<std::uint64_t>{1, 2}));
+    PACTUM_CHECK(o.ack(a, 1));  // Sees the appends of the same commit.
+    PACTUM_TRY(auto second, o.append({{a, as_bytes("a3")}}));
+    EXPECT_EQ(second.front(), 3u);
+    return o.set_inbound({{b, {7, 4}}});
+  });
+  ASSERT_TRUE(stored.has_value()) << stored.error().to_string();
+  auto left = o.load(a);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].payload, to_bytes("a2"));
+  EXPECT_EQ((*left)[1].payload, to_bytes("a3"));
+  EXPECT_EQ(o.inbound(b)->seq, 4u);
+}
+
 TEST(Outbox, NewDirectoryNewStream) {
   TempDir d1, d2;
   auto b1 = Outbox::open(d1.path());
