@@ -33,6 +33,7 @@
 // Thread-compatible: one engine per thread or external locking.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -112,6 +113,10 @@ class NegotiationEngine {
   const Policy& policy() const { return policy_; }
   const crypto::Digest& policy_hash() const { return policy_hash_; }
   std::size_t size() const { return negotiations_.size(); }
+  // Negotiations held, by state (indexed by NegState), kept as states change:
+  // what metrics need without walking every negotiation.
+  using StateCounts = std::array<std::uint64_t, kNegStateCount>;
+  const StateCounts& count_by_state() const { return by_state_; }
   // Is a kill switch engaged that covers this negotiation?
   bool killed(const Negotiation& n, const Mandate* ours) const;
 
@@ -120,7 +125,6 @@ class NegotiationEngine {
   Decision refuse_with(const Refusal& r, NegState s) const;
   std::optional<Refusal> check_ours(const Negotiation& n, const NegMessage& m, const Mandate& md) const;
   std::optional<Refusal> check_sides(const Negotiation& n, const NegMessage& m, bool ours) const;
-  Decision finish(Negotiation& n, NegState to);
   std::optional<Refusal> reserve_check(const Negotiation& n, const NegMessage& m, const Mandate& md) const;
   // Amendments: the base contract exists between the same parties, the
   // message names its version in force, and no other amendment is open.
@@ -138,13 +142,18 @@ class NegotiationEngine {
   struct Entry {
     Negotiation negotiation;
     std::optional<Mandate> our_mandate;
+    NegState counted = NegState::kInit;  // The state by_state_ counts it in.
   };
+  // Moves the entry's count in by_state_ to its negotiation's state.
+  void recount(Entry& e);
+  Decision finish(Entry& e, NegState to);
   const Mandate* our_mandate(const crypto::Digest& negotiation_id) const;
 
   crypto::PublicKey our_org_{};
   Policy policy_;
   crypto::Digest policy_hash_{};
   std::map<crypto::Digest, Entry, DigestLess> negotiations_;
+  StateCounts by_state_{};
   BudgetBook budget_;
   RevocationSet revoked_;
   std::map<crypto::Digest, ContractHead, DigestLess> contracts_;  // By first version's contract id.

@@ -259,7 +259,10 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   }
 
   // Every check passed: commit.
-  if (!known) it = negotiations_.emplace_hint(it, m.negotiation_id, Entry{std::move(fresh), std::nullopt});
+  if (!known) {
+    it = negotiations_.emplace_hint(it, m.negotiation_id, Entry{std::move(fresh), std::nullopt});
+    ++by_state_[static_cast<std::size_t>(NegState::kInit)];
+  }
   Negotiation& target = it->second.negotiation;
   if (!known) {
     target.our_role = ours ? m.sender_role : other(m.sender_role);
@@ -279,6 +282,7 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
   }
   if (escalate) {
     apply_escalation(target, m, md.id);
+    recount(it->second);
     return decide(Outcome::kEscalated, target.state, *escalate);
   }
   apply_message(target, m, v.next, ours);
@@ -286,6 +290,7 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
     budget_.release(m.negotiation_id);
   }
   track_contract(target);
+  recount(it->second);
   return decide(Outcome::kApplied, target.state);
 }
 
@@ -322,6 +327,7 @@ Decision NegotiationEngine::on_approval(const NegMessage& m, std::int64_t now_ms
   apply_approval(n, m);
   if (n.state == NegState::kRejected) budget_.release(n.id);
   track_contract(n);
+  recount(it->second);
   return decide(Outcome::kApplied, n.state);
 }
 
@@ -354,12 +360,20 @@ Decision NegotiationEngine::on_revocation(const RevocationCommand& r) {
   return decide(Outcome::kApplied, NegState::kInit);
 }
 
-Decision NegotiationEngine::finish(Negotiation& n, NegState to) {
+void NegotiationEngine::recount(Entry& e) {
+  --by_state_[static_cast<std::size_t>(e.counted)];
+  e.counted = e.negotiation.state;
+  ++by_state_[static_cast<std::size_t>(e.counted)];
+}
+
+Decision NegotiationEngine::finish(Entry& e, NegState to) {
+  Negotiation& n = e.negotiation;
   n.state = to;
   n.pending.reset();
   if (to == NegState::kCommitted) budget_.commit(n.id);
   else budget_.release(n.id);
   track_contract(n);
+  recount(e);
   return decide(Outcome::kApplied, to);
 }
 
@@ -376,7 +390,7 @@ Decision NegotiationEngine::expire(const crypto::Digest& id, std::int64_t now_ms
                         "now " + std::to_string(now_ms) + " < deadline " + std::to_string(n.deadline_ms)},
                        n.state);
   }
-  return finish(n, NegState::kExpired);
+  return finish(it->second, NegState::kExpired);
 }
 
 Decision NegotiationEngine::on_anchored(const crypto::Digest& id) {
@@ -389,7 +403,7 @@ Decision NegotiationEngine::on_anchored(const crypto::Digest& id) {
   }
   // No kill-switch check: an ACCEPTED negotiation is a contract both parties
   // signed, and the counterparty's node anchors it too.
-  return finish(n, NegState::kCommitted);
+  return finish(it->second, NegState::kCommitted);
 }
 
 Decision NegotiationEngine::on_failed(const crypto::Digest& id, const std::string& why) {
@@ -401,7 +415,7 @@ Decision NegotiationEngine::on_failed(const crypto::Digest& id, const std::strin
                         "fail (" + why + ") in state " + std::string(state_name(n.state))},
                        n.state);
   }
-  return finish(n, NegState::kFailed);
+  return finish(it->second, NegState::kFailed);
 }
 
 }  // namespace pactum::protocol

@@ -52,6 +52,7 @@ enum class NegState : std::uint8_t {
   kFailed = 8,
   kCommitted = 9,
 };
+inline constexpr std::size_t kNegStateCount = 10;
 
 // What drives a transition. Messages are the first seven; the rest come from
 // the engine (escalation), the caller's clock (expire) and the ledger.

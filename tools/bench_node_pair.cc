@@ -2,6 +2,8 @@
 // them (bench_node_pair.h).
 #include "tools/bench_node_pair.h"
 
+#include <pthread.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -214,6 +216,8 @@ Result<void> NodePair::Impl::start_node(std::size_t i, const std::string& dir, s
   PACTUM_TRY(n.daemon, nd::Daemon::start(*n.io, std::move(c), std::move(id), factory));
   n.thread = std::thread([&n, i] {
     set_thread_count_group(i == kBuyer ? CountGroup::kBuyerNode : CountGroup::kSellerNode);
+    // Named, so that `perf report --sort comm` tells each node's io thread apart.
+    pthread_setname_np(pthread_self(), i == kBuyer ? "io-buyer" : "io-seller");
     n.io->run();
   });
   return Ok();

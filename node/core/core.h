@@ -51,6 +51,7 @@
 
 #include "base/base.h"
 #include "crypto/crypto.h"
+#include "protocol/negotiation_types.h"
 
 namespace pactum::node {
 
@@ -209,6 +210,8 @@ struct CoreStats {
   std::uint64_t contracts = 0, alarms = 0;
   std::uint64_t checkpoints_cosigned = 0;   // Partner checkpoints we cosigned.
   std::array<std::uint64_t, kCosignRefusalKinds> cosign_refusals{};  // By CosignRefusal.
+  // Negotiations held, by protocol::NegState (kept as states change: cheap to read).
+  std::array<std::uint64_t, protocol::kNegStateCount> negotiations_by_state{};
 };
 
 class NodeCore {

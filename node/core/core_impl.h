@@ -138,7 +138,11 @@ class CoreImpl final : public NodeCore {
   Result<void> restore(std::uint64_t index, std::uint16_t kind, ByteSpan payload) override;
   std::vector<NegotiationView> negotiations() const override;
   std::vector<ContractView> contracts() const override;
-  CoreStats stats() const override { return stats_; }
+  CoreStats stats() const override {
+    CoreStats s = stats_;
+    s.negotiations_by_state = engine_.count_by_state();
+    return s;
+  }
   std::size_t open_negotiations(const OrgKey& peer, const Digest& negotiation_id) const override;
 
  private:

@@ -282,7 +282,7 @@ void Daemon::on_tick() {
   if (metrics_ && steady - last_refresh_ >= std::chrono::seconds(1)) {
     last_refresh_ = steady;
     net::TransportStats ts = transport_ ? transport_->stats() : net::TransportStats{};
-    metrics_->refresh(core_->negotiations(), core_->stats(), &ts, ledger_->size());
+    metrics_->refresh(core_->stats(), &ts, ledger_->size());
   }
   tick_timer_.expires_after(std::chrono::milliseconds(config_.limits.tick_ms));
   tick_timer_.async_wait([this](boost::system::error_code ec) {

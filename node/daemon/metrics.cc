@@ -80,17 +80,12 @@ std::uint16_t Metrics::port() const {
   return ports.empty() ? 0 : static_cast<std::uint16_t>(ports.front());
 }
 
-void Metrics::refresh(const std::vector<NegotiationView>& negotiations, const CoreStats& core,
-                      const net::TransportStats* transport, std::uint64_t ledger_height) {
+void Metrics::refresh(const CoreStats& core, const net::TransportStats* transport, std::uint64_t ledger_height) {
   try {
-    std::map<std::string, double> by_state;
-    for (const std::string& s : seen_states_) by_state[s] = 0;
-    for (const NegotiationView& n : negotiations) by_state[n.state] += 1;
-    for (const auto& [state, count] : by_state) {
-      negotiations_->Add({{"state", state}}).Set(count);
-      if (std::find(seen_states_.begin(), seen_states_.end(), state) == seen_states_.end()) {
-        seen_states_.push_back(state);
-      }
+    // Every state but INIT (a negotiation leaves it with its first message), zeros included.
+    for (std::size_t s = 1; s < protocol::kNegStateCount; ++s) {
+      const std::string name(protocol::state_name(static_cast<protocol::NegState>(s)));
+      negotiations_->Add({{"state", name}}).Set(static_cast<double>(core.negotiations_by_state[s]));
     }
     auto set = [this](const char* what, std::uint64_t v) {
       core_counts_->Add({{"counter", what}}).Set(static_cast<double>(v));

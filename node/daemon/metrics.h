@@ -44,7 +44,7 @@ class Metrics {
   std::uint16_t port() const;  // The bound port (listen.metrics may say 0).
 
   // Mirrors the core's and transport's state into gauges.
-  void refresh(const std::vector<NegotiationView>& negotiations, const CoreStats& core,
+  void refresh(const CoreStats& core,
                const net::TransportStats* transport, std::uint64_t ledger_height);
   void observe_commit(double seconds, std::size_t entries);
   void count_alarm(const std::string& type);
@@ -66,7 +66,6 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* api_requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* notices_ = nullptr;
   std::map<crypto::PublicKey, std::string> partner_names_;
-  std::vector<std::string> seen_states_;  // States ever reported, reset to 0 when gone.
 };
 
 }  // namespace pactum::node::daemon

@@ -140,9 +140,11 @@ struct World {
 
 void check_invariants(const World& w) {
   std::int64_t committed = 0;
+  NegotiationEngine::StateCounts by_state{};  // Counted here, to check the engine's running counts.
   for (const Chain& c : w.chains) {
     const Negotiation* n = w.engine.find(c.id);
     if (n == nullptr) continue;
+    ++by_state[static_cast<std::size_t>(n->state)];
     if (n->state == S::kAccepted || n->state == S::kCommitted) {
       // Both parties signed the same terms hash: an offer by one, the accept by the other.
       RC_ASSERT(n->transcript.size() >= 2u);
@@ -162,6 +164,7 @@ void check_invariants(const World& w) {
       RC_ASSERT(n->transcript[k].prev_hash == want);
     }
   }
+  RC_ASSERT(w.engine.count_by_state() == by_state);
   BudgetTotals t = w.engine.budget().totals(BudgetKey{w.ma.id, 0});
   RC_ASSERT(t.committed_minor + t.reserved_minor <= w.ma.cumulative_limit_minor);
   RC_ASSERT(committed == t.committed_minor);

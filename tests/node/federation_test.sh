@@ -130,7 +130,10 @@ M=$(curl -sS "http://127.0.0.1:${P[2]}/metrics")
 grep -q '^pactum_ledger_height ' <<< "$M" || fail "metrics lack pactum_ledger_height"
 grep -q 'pactum_peer_state{peer="sellera"} 2' <<< "$M" || fail "metrics: sellera not connected"
 grep -q 'pactum_ledger_commit_seconds_count' <<< "$M" || fail "metrics: no commit histogram"
-ok "metrics expose ledger height, peer states, commit latency"
+# Deals committed seconds ago: the gauges (refreshed each second) count them.
+grep -Eq '^pactum_negotiations\{state="COMMITTED"\} [1-9]' <<< "$M" || fail "metrics: no COMMITTED negotiation counted"
+grep -q '^pactum_negotiations{state="EXPIRED"} 0' <<< "$M" || fail "metrics: states without negotiations are not 0"
+ok "metrics expose ledger height, peer states, commit latency, negotiations by state"
 for n in buyer sellera sellerb; do
   kill -TERM "$(cat $n/pid)"
   set +e; wait "$(cat $n/pid)"; rc=$?; set -e
