@@ -100,6 +100,15 @@ class ObservedCore final : public NodeCore {
   }
   std::vector<node::NegotiationView> negotiations() const override { return inner_->negotiations(); }
   std::vector<node::ContractView> contracts() const override { return inner_->contracts(); }
+  std::optional<node::NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const override {
+    return inner_->negotiation(id, prefix_bytes);
+  }
+  std::vector<Bytes> negotiation_messages(const crypto::Digest& id) const override {
+    return inner_->negotiation_messages(id);
+  }
+  std::optional<node::ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const override {
+    return inner_->contract(terms_hash, prefix_bytes);
+  }
   node::CoreStats stats() const override { return inner_->stats(); }
   std::size_t open_negotiations(const node::OrgKey& peer, const crypto::Digest& id) const override {
     return inner_->open_negotiations(peer, id);

@@ -342,21 +342,51 @@ void CoreImpl::retry_waiting(const OrgKey& from, const Digest* contract) {
   }
 }
 
+std::optional<NegotiationView> CoreImpl::negotiation_view(const Digest& id) const {
+  const protocol::Negotiation* n = engine_.find(id);
+  if (n == nullptr) return std::nullopt;
+  NegotiationView v;
+  v.id = id;
+  v.state = std::string(protocol::state_name(n->state));
+  bool buyer = n->our_role == protocol::Role::kBuyer;
+  v.buyer_org = buyer ? org_root_ : n->counterparty_org;
+  v.seller_org = buyer ? n->counterparty_org : org_root_;
+  v.rounds = n->rounds;
+  v.terms_hash = n->offer_terms_hash;
+  return v;
+}
+
 std::vector<NegotiationView> CoreImpl::negotiations() const {
   std::vector<NegotiationView> out;
   for (const auto& [id, d] : deals_) {
-    const protocol::Negotiation* n = engine_.find(id);
-    if (n == nullptr) continue;
-    NegotiationView v;
-    v.id = id;
-    v.state = std::string(protocol::state_name(n->state));
-    bool buyer = n->our_role == protocol::Role::kBuyer;
-    v.buyer_org = buyer ? org_root_ : n->counterparty_org;
-    v.seller_org = buyer ? n->counterparty_org : org_root_;
-    v.rounds = n->rounds;
-    v.terms_hash = n->offer_terms_hash;
-    out.push_back(v);
+    if (auto v = negotiation_view(id)) out.push_back(std::move(*v));
   }
+  return out;
+}
+
+// The first key of an ordered map that begins with the first `prefix_bytes` of `key`.
+template <typename Map>
+typename Map::const_iterator find_prefix(const Map& m, const Digest& key, std::size_t prefix_bytes) {
+  PACTUM_ASSERT(prefix_bytes <= key.size());
+  Digest low{};
+  std::copy_n(key.begin(), prefix_bytes, low.begin());
+  auto it = m.lower_bound(low);
+  const auto n = static_cast<std::ptrdiff_t>(prefix_bytes);
+  if (it != m.end() && std::equal(low.begin(), low.begin() + n, it->first.begin())) return it;
+  return m.end();
+}
+
+std::optional<NegotiationView> CoreImpl::negotiation(const Digest& id, std::size_t prefix_bytes) const {
+  auto it = find_prefix(deals_, id, prefix_bytes);
+  if (it == deals_.end()) return std::nullopt;
+  return negotiation_view(it->first);
+}
+
+std::vector<Bytes> CoreImpl::negotiation_messages(const Digest& negotiation_id) const {
+  auto it = deals_.find(negotiation_id);
+  if (it == deals_.end()) return {};
+  std::vector<Bytes> out = it->second.messages;
+  if (!it->second.escalated.empty()) out.push_back(it->second.escalated);
   return out;
 }
 
@@ -380,32 +410,43 @@ std::size_t CoreImpl::open_negotiations(const OrgKey& peer, const Digest& negoti
   return n;
 }
 
+ContractView CoreImpl::contract_view(const Digest& id, const Deal& d) const {
+  ContractView v;
+  v.id = d.terms_hash;
+  v.negotiation_id = id;
+  v.ledger_index = d.anchor_index;
+  v.peer_anchored = !d.peer_anchor_receipt.empty();
+  v.settlement_digest = d.settlement_digest;
+  v.settlement_status = d.settlement_status;
+  v.escrow_state = d.escrow ? std::string(escrow::status_name(d.escrow->status())) : "none";
+  v.peer_settlement_digest = d.peer_settlement_digest;
+  if (d.escrow) {
+    auto digest = protocol::escrow_state_digest(*d.escrow);
+    if (digest) v.escrow_digest = *digest;
+  }
+  v.invoiced_total_minor = d.invoiced_total_minor;
+  v.peer = d.peer;
+  v.contract_id = d.contract_id;
+  v.amends = d.amends;
+  const protocol::ContractHead* head = engine_.contract(d.amends == Digest{} ? d.contract_id : d.amends);
+  v.in_force = head != nullptr && head->terms_hash == d.terms_hash;
+  return v;
+}
+
 std::vector<ContractView> CoreImpl::contracts() const {
   std::vector<ContractView> out;
   for (const auto& [id, d] : deals_) {
-    if (!d.anchored) continue;
-    ContractView v;
-    v.id = d.terms_hash;
-    v.negotiation_id = id;
-    v.ledger_index = d.anchor_index;
-    v.peer_anchored = !d.peer_anchor_receipt.empty();
-    v.settlement_digest = d.settlement_digest;
-    v.settlement_status = d.settlement_status;
-    v.escrow_state = d.escrow ? std::string(escrow::status_name(d.escrow->status())) : "none";
-    v.peer_settlement_digest = d.peer_settlement_digest;
-    if (d.escrow) {
-      auto digest = protocol::escrow_state_digest(*d.escrow);
-      if (digest) v.escrow_digest = *digest;
-    }
-    v.invoiced_total_minor = d.invoiced_total_minor;
-    v.peer = d.peer;
-    v.contract_id = d.contract_id;
-    v.amends = d.amends;
-    const protocol::ContractHead* head = engine_.contract(d.amends == Digest{} ? d.contract_id : d.amends);
-    v.in_force = head != nullptr && head->terms_hash == d.terms_hash;
-    out.push_back(v);
+    if (d.anchored) out.push_back(contract_view(id, d));
   }
   return out;
+}
+
+std::optional<ContractView> CoreImpl::contract(const Digest& terms_hash, std::size_t prefix_bytes) const {
+  auto it = find_prefix(by_terms_, terms_hash, prefix_bytes);
+  if (it == by_terms_.end()) return std::nullopt;
+  auto deal = deals_.find(it->second);
+  if (deal == deals_.end() || !deal->second.anchored) return std::nullopt;
+  return contract_view(deal->first, deal->second);
 }
 
 }  // namespace detail

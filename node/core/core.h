@@ -41,10 +41,12 @@
 // node/core/testing/testing.h (node_core_testing_dep).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -236,6 +238,34 @@ class NodeCore {
   virtual std::vector<NegotiationView> negotiations() const = 0;
   virtual std::vector<ContractView> contracts() const = 0;
   virtual CoreStats stats() const = 0;
+
+  // The negotiation (as listed by negotiations()) whose id begins with the
+  // first `prefix_bytes` (16 or 32) bytes of `id`, or nullopt. This default
+  // searches negotiations(); the core answers with one ordered lookup.
+  virtual std::optional<NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const {
+    for (NegotiationView& v : negotiations()) {
+      if (std::equal(id.begin(), id.begin() + static_cast<std::ptrdiff_t>(prefix_bytes), v.id.begin())) {
+        return std::move(v);
+      }
+    }
+    return std::nullopt;
+  }
+  // The negotiation's messages (envelope wire bytes) in ledger order: those
+  // applied, then our offer waiting for (or denied by) an approver. Empty if
+  // none, and in this default.
+  virtual std::vector<Bytes> negotiation_messages(const crypto::Digest& /*negotiation_id*/) const { return {}; }
+  // The contract whose accepted terms hash begins with the first
+  // `prefix_bytes` (16 or 32) bytes of `terms_hash`, or nullopt. This default
+  // searches contracts(); the core answers with one ordered lookup.
+  virtual std::optional<ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const {
+    for (ContractView& c : contracts()) {
+      if (std::equal(terms_hash.begin(), terms_hash.begin() + static_cast<std::ptrdiff_t>(prefix_bytes),
+                     c.id.begin())) {
+        return std::move(c);
+      }
+    }
+    return std::nullopt;
+  }
 
   // Negotiations with `peer` that are open (PROPOSED, COUNTERED or
   // ESCALATED), not counting `negotiation_id` itself: what the transport's

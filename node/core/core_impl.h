@@ -138,6 +138,9 @@ class CoreImpl final : public NodeCore {
   Result<void> restore(std::uint64_t index, std::uint16_t kind, ByteSpan payload) override;
   std::vector<NegotiationView> negotiations() const override;
   std::vector<ContractView> contracts() const override;
+  std::optional<NegotiationView> negotiation(const Digest& id, std::size_t prefix_bytes) const override;
+  std::vector<Bytes> negotiation_messages(const Digest& negotiation_id) const override;
+  std::optional<ContractView> contract(const Digest& terms_hash, std::size_t prefix_bytes) const override;
   CoreStats stats() const override {
     CoreStats s = stats_;
     s.negotiations_by_state = engine_.count_by_state();
@@ -146,6 +149,9 @@ class CoreImpl final : public NodeCore {
   std::size_t open_negotiations(const OrgKey& peer, const Digest& negotiation_id) const override;
 
  private:
+  // core.cc: views for the agent API.
+  std::optional<NegotiationView> negotiation_view(const Digest& id) const;
+  ContractView contract_view(const Digest& id, const Deal& d) const;
   // core.cc: plumbing.
   void on_event(const PeerMessage& e);
   void on_event(const AgentSubmit& e);

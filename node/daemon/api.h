@@ -51,6 +51,26 @@ class ApiBackend {
   // negotiation, in ledger order: what an agent reads to link its next
   // message (previous hash, round, terms on the table). Empty if none.
   virtual std::vector<Bytes> transcript(const crypto::Digest& negotiation_id) const = 0;
+  // One negotiation or contract by its id's first `prefix_bytes` (16 or
+  // 32) bytes (NodeCore::negotiation, NodeCore::contract). These defaults
+  // search the lists; the daemon answers with one lookup.
+  virtual std::optional<NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const {
+    for (NegotiationView& v : negotiations()) {
+      if (std::equal(id.begin(), id.begin() + static_cast<std::ptrdiff_t>(prefix_bytes), v.id.begin())) {
+        return std::move(v);
+      }
+    }
+    return std::nullopt;
+  }
+  virtual std::optional<ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const {
+    for (ContractView& c : contracts()) {
+      if (std::equal(terms_hash.begin(), terms_hash.begin() + static_cast<std::ptrdiff_t>(prefix_bytes),
+                     c.id.begin())) {
+        return std::move(c);
+      }
+    }
+    return std::nullopt;
+  }
   // Our latest signed checkpoint note and its size; kNotFound before the first.
   virtual Result<std::pair<std::string, std::uint64_t>> checkpoint() = 0;
   // Inclusion proof JSON of entry `index` in the tree of `size` (default: the

@@ -40,9 +40,24 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
 
 // An id in a path matches a full 64-hex digest, or its first 16 bytes (the
 // negotiation id as it travels on the wire).
-bool id_matches(const crypto::Digest& d, std::string_view hex) {
-  std::string full = to_hex(d);
-  return (hex.size() == 64 || hex.size() == 32) && full.compare(0, hex.size(), hex) == 0;
+// An id in a path: 64 hex digits, or its first 32 (a negotiation id has 16
+// bytes, zero-padded). The digest (unnamed bytes zero) and how many of its
+// bytes were named.
+struct PathId {
+  crypto::Digest digest{};
+  std::size_t bytes = 0;
+};
+std::optional<PathId> path_id(std::string_view hex) {
+  if (hex.size() != 64 && hex.size() != 32) return std::nullopt;
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;  // Lower case, as we print ids.
+  }
+  auto raw = crypto::hex_decode(hex);
+  if (!raw) return std::nullopt;
+  PathId id;
+  id.bytes = raw->size();
+  std::copy(raw->begin(), raw->end(), id.digest.begin());
+  return id;
 }
 
 }  // namespace
@@ -182,31 +197,41 @@ void Session::handle_get(std::string_view path, std::string_view query) {
     std::string_view id = path.size() > 17 ? path.substr(17) : std::string_view();
     bool messages = id.ends_with("/messages");
     if (messages) id.remove_suffix(9);
-    json::array list;
-    for (const NegotiationView& n : b.negotiations()) {
-      if (id.empty() && list.size() < kApiListMax) list.push_back(negotiation_json(n));
-      if (id.empty() || !id_matches(n.id, id)) continue;
-      if (!messages) return respond(200, negotiation_json(n));
+    if (!id.empty()) {
+      // One lookup, not a walk of every negotiation the node holds.
+      auto pid = path_id(id);
+      auto n = pid ? b.negotiation(pid->digest, pid->bytes) : std::nullopt;
+      if (!n) return respond(404, error_json("not_found", "no negotiation " + std::string(id)));
+      if (!messages) return respond(200, negotiation_json(*n));
       json::array msgs;
-      for (const Bytes& e : b.transcript(n.id)) msgs.push_back(json::string(crypto::base64_encode(e)));
+      for (const Bytes& e : b.transcript(n->id)) msgs.push_back(json::string(crypto::base64_encode(e)));
       json::object o;
-      o["id"] = digest_hex(n.id);
+      o["id"] = digest_hex(n->id);
       o["messages"] = std::move(msgs);
       return respond(200, o);
     }
-    if (!id.empty()) return respond(404, error_json("not_found", "no negotiation " + std::string(id)));
+    json::array list;
+    for (const NegotiationView& n : b.negotiations()) {
+      if (list.size() >= kApiListMax) break;
+      list.push_back(negotiation_json(n));
+    }
     json::object o;
     o["negotiations"] = std::move(list);
     respond(200, o);
   } else if (path == "/v1/contracts" || path.starts_with("/v1/contracts/")) {
     route_name_ = "contracts";
     std::string_view id = path.size() > 14 ? path.substr(14) : std::string_view();
+    if (!id.empty()) {
+      auto pid = path_id(id);
+      auto c = pid ? b.contract(pid->digest, pid->bytes) : std::nullopt;
+      if (!c) return respond(404, error_json("not_found", "no contract " + std::string(id)));
+      return respond(200, contract_json(*c));
+    }
     json::array list;
     for (const ContractView& c : b.contracts()) {
-      if (id.empty() && list.size() < kApiListMax) list.push_back(contract_json(c));
-      if (!id.empty() && id_matches(c.id, id)) return respond(200, contract_json(c));
+      if (list.size() >= kApiListMax) break;
+      list.push_back(contract_json(c));
     }
-    if (!id.empty()) return respond(404, error_json("not_found", "no contract " + std::string(id)));
     json::object o;
     o["contracts"] = std::move(list);
     respond(200, o);

@@ -92,7 +92,6 @@ Result<void> Daemon::open_and_restore(const CoreFactory& make_core) {
   const std::uint64_t size = ledger_->size();
   for (std::uint64_t i = 0; i < size; ++i) {
     PACTUM_TRY(ledger::Entry e, ledger_->entry(i));
-    note_message(static_cast<std::uint16_t>(e.kind), e.payload);
     auto r = core_->restore(e.index, static_cast<std::uint16_t>(e.kind), e.payload);
     if (!r) {
       return Fail(r.error().code, "restore of ledger entry " + std::to_string(i) + ": " +
@@ -208,7 +207,6 @@ void Daemon::apply(std::vector<Effect> effects) {
       unsent_.emplace_back(s->to, std::move(s->envelope));
     } else if (auto* a = std::get_if<AppendToLedger>(&fx)) {
       const std::uint64_t id = a->append_id;
-      note_message(a->kind, a->payload);
       if (auto r = worker_->submit(std::move(*a)); !r) {
         // The core hears of the failure like of a failed commit and may retry.
         feed(AppendDone{id, false, 0, r.error().to_string(), {}});

@@ -58,6 +58,8 @@ class Daemon final : public ApiBackend {
   std::vector<NegotiationView> negotiations() const override;
   std::vector<ContractView> contracts() const override;
   std::vector<Bytes> transcript(const crypto::Digest& negotiation_id) const override;
+  std::optional<NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const override;
+  std::optional<ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const override;
   Result<std::pair<std::string, std::uint64_t>> checkpoint() override;
   Result<boost::json::object> proof(std::uint64_t index,
                                     std::optional<std::uint64_t> size) override;
@@ -75,8 +77,6 @@ class Daemon final : public ApiBackend {
   void schedule_flush();
   void on_tick();
   void drain_step(std::chrono::steady_clock::time_point deadline);
-  // Remembers a negotiation message the core appends (or restores) for transcript().
-  void note_message(std::uint16_t kind, ByteSpan envelope);
 
   class Nonces;
   class Proofs;
@@ -96,8 +96,6 @@ class Daemon final : public ApiBackend {
   bool flush_posted_ = false;                              // A schedule_flush() is queued.
   std::map<std::uint64_t, ReplyFn> replies_;             // Agent requests awaiting the core.
   std::map<OrgKey, Bytes> peer_checkpoints_;             // From each peer's latest Hello.
-  // Negotiation messages by wire negotiation id (16 bytes), bounded by kTranscriptsMax.
-  std::map<std::array<std::uint8_t, 16>, std::vector<Bytes>> transcripts_;
   std::uint64_t next_request_ = 1;
   std::int64_t last_tick_ms_ = 0;
   std::chrono::steady_clock::time_point last_refresh_{};

@@ -24,41 +24,15 @@ std::vector<NegotiationView> Daemon::negotiations() const { return core_->negoti
 std::vector<ContractView> Daemon::contracts() const { return core_->contracts(); }
 
 std::vector<Bytes> Daemon::transcript(const crypto::Digest& negotiation_id) const {
-  std::array<std::uint8_t, 16> key{};
-  std::copy_n(negotiation_id.begin(), key.size(), key.begin());
-  auto it = transcripts_.find(key);
-  return it == transcripts_.end() ? std::vector<Bytes>{} : it->second;
+  return core_->negotiation_messages(negotiation_id);
 }
 
-void Daemon::note_message(std::uint16_t kind, ByteSpan envelope) {
-  if (kind != static_cast<std::uint16_t>(ledger::EntryKind::kNegotiationMessage)) return;
-  // The core verified it before appending it: decode, do not verify again.
-  auto env = protocol::decode<wire::Envelope>(envelope);
-  if (!env) return;
-  auto p = env->root().getBody().getPayload();
-  capnp::Data::Reader id;
-  using W = wire::Body::Payload;
-  switch (p.which()) {
-    case W::PROPOSE: id = p.getPropose().getContext().getNegotiationId(); break;
-    case W::COUNTER: id = p.getCounter().getContext().getNegotiationId(); break;
-    case W::ACCEPT: id = p.getAccept().getContext().getNegotiationId(); break;
-    case W::REJECT: id = p.getReject().getContext().getNegotiationId(); break;
-    case W::WITHDRAW: id = p.getWithdraw().getContext().getNegotiationId(); break;
-    default: return;  // Approvals and the rest are not part of the agents' turn-taking.
-  }
-  if (id.size() != 16) return;
-  std::array<std::uint8_t, 16> key{};
-  std::copy(id.begin(), id.end(), key.begin());
-  auto it = transcripts_.find(key);
-  if (it == transcripts_.end()) {
-    if (transcripts_.size() >= kTranscriptsMax) return;
-    it = transcripts_.emplace(key, std::vector<Bytes>{}).first;
-  }
-  if (it->second.size() >= kTranscriptMessagesMax) return;
-  for (const Bytes& b : it->second) {
-    if (std::equal(b.begin(), b.end(), envelope.begin(), envelope.end())) return;  // Restored twice.
-  }
-  it->second.emplace_back(envelope.begin(), envelope.end());
+std::optional<NegotiationView> Daemon::negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const {
+  return core_->negotiation(id, prefix_bytes);
+}
+
+std::optional<ContractView> Daemon::contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const {
+  return core_->contract(terms_hash, prefix_bytes);
 }
 
 Result<std::pair<std::string, std::uint64_t>> Daemon::checkpoint() {

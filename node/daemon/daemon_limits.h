@@ -45,11 +45,6 @@ inline constexpr std::chrono::seconds kSseKeepAlive{15};
 // Lists returned by GET /v1/negotiations and /v1/contracts at most.
 inline constexpr std::size_t kApiListMax = 10000;
 
-// Negotiations whose messages the API keeps in memory for agents to link to
-// (a few KiB each); past it new negotiations are not remembered.
-inline constexpr std::size_t kTranscriptsMax = 100000;
-// Messages kept per negotiation: more than any policy's round limit.
-inline constexpr std::size_t kTranscriptMessagesMax = 256;
 
 // The core's clock: coarse enough to cost nothing, fine enough for deadlines
 // measured in seconds.

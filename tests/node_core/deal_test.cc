@@ -89,6 +89,23 @@ TEST_F(DealTest, ThreeCoresTwoDealsSettleWithExactInvoices) {
   EXPECT_EQ(negs[0].rounds, 2u);
   EXPECT_EQ(negs[0].buyer_org, c.org("buyer"));
   EXPECT_EQ(c.node("buyer").core->stats().contracts, 2u);
+  // Single lookups (the agent API's): a negotiation by its 16 id bytes, a
+  // contract by the first 16 or all 32 bytes of its terms hash.
+  const NodeCore& bc = *c.node("buyer").core;
+  auto n1 = bc.negotiation(one.id, 16);
+  ASSERT_TRUE(n1.has_value());
+  EXPECT_EQ(n1->state, "COMMITTED");
+  EXPECT_EQ(n1->id, one.id);
+  EXPECT_FALSE(bc.negotiation(testing::ids_of(one.propose(1000, 10, kT0)).message_hash, 32).has_value());
+  EXPECT_EQ(bc.negotiation_messages(one.id).size(), 3u);
+  EXPECT_TRUE(bc.negotiation_messages(one.table_terms).empty());
+  for (std::size_t prefix : {std::size_t{16}, std::size_t{32}}) {
+    auto k = bc.contract(two.table_terms, prefix);
+    ASSERT_TRUE(k.has_value()) << prefix;
+    EXPECT_EQ(k->negotiation_id, two.id);
+    EXPECT_EQ(k->invoiced_total_minor, 3 * 18000);
+  }
+  EXPECT_FALSE(bc.contract(one.id, 32).has_value());
 }
 
 TEST_F(DealTest, GuardrailRefusesOnTheReceivingSide) {
