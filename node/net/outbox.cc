@@ -11,6 +11,8 @@ namespace pactum::node::net {
 namespace {
 
 constexpr std::string_view kStreamIdKey = "stream-id";
+// 1 while an Outbox is open, 0 once it closed cleanly (every append it took committed).
+constexpr std::string_view kRunningKey = "running";
 constexpr std::size_t kOutboxKeyBytes = crypto::kPublicKeyBytes + 8;
 
 Error db_error(int rc, std::string_view what) {
@@ -114,10 +116,14 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& dir) {
     if (rc != 0) return Fail(db_error(rc, std::string("mdb_dbi_open ") + n.name));
   }
   PACTUM_TRY(std::uint64_t id, read_u64(txn.get(), box->meta_, as_bytes(kStreamIdKey), 0));
-  if (id == 0) {
+  PACTUM_TRY(std::uint64_t running, read_u64(txn.get(), box->meta_, as_bytes(kRunningKey), 0));
+  if (id == 0 || running != 0) {
     // Random, so a receiver that kept marks for an older outbox of ours (a
     // wiped data_dir) starts a new dedupe window instead of dropping
-    // everything up to the old mark.
+    // everything up to the old mark. Also new after a crash: payloads go on
+    // the wire before their append commits, so the peer may have seen seqs
+    // that our outbox will number again.
+    id = 0;
     while (id == 0) {
       std::array<std::uint8_t, 8> r{};
       crypto::random_bytes(r);
@@ -125,13 +131,22 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& dir) {
     }
     PACTUM_CHECK(put(txn.get(), box->meta_, as_bytes(kStreamIdKey), be64(id)));
   }
+  PACTUM_CHECK(put(txn.get(), box->meta_, as_bytes(kRunningKey), be64(1)));
   PACTUM_CHECK(txn.commit());
   box->stream_id_ = id;
   return box;
 }
 
 Outbox::~Outbox() {
-  if (env_ != nullptr) mdb_env_close(env_);
+  if (env_ == nullptr) return;
+  // A clean close keeps the stream id; if this write fails, or an append
+  // failed (its seq may be numbered again), the next open starts a new stream.
+  if (!append_failed_) {
+    if (auto txn = Txn::begin(env_, 0)) {
+      if (put(txn->get(), meta_, as_bytes(kRunningKey), be64(0))) (void)txn->commit();
+    }
+  }
+  mdb_env_close(env_);
 }
 
 Result<std::vector<Outbox::Entry>> Outbox::load(const OrgKey& peer) {
@@ -188,6 +203,13 @@ Result<void> Outbox::in_one_commit(const std::function<Result<void>()>& body) {
 }
 
 Result<std::vector<std::uint64_t>> Outbox::append(
+    const std::vector<std::pair<OrgKey, ByteSpan>>& items) {
+  auto r = append_unmarked(items);
+  if (!r && batch_ == nullptr) append_failed_ = true;  // In a batch: in_one_commit's caller decides.
+  return r;
+}
+
+Result<std::vector<std::uint64_t>> Outbox::append_unmarked(
     const std::vector<std::pair<OrgKey, ByteSpan>>& items) {
   return write<std::vector<std::uint64_t>>([&](MDB_txn* txn) -> Result<std::vector<std::uint64_t>> {
     std::vector<std::uint64_t> seqs;

@@ -39,7 +39,9 @@ class Outbox {
   };
 
   // Opens or creates the environment in `dir` (created if missing) and our
-  // stream id (random on first open). Errors: kIo.
+  // stream id: random on first open, and again after an Outbox that did not
+  // close cleanly (a crash, or an append that failed), because the transport
+  // writes payloads to the peer before their append commits. Errors: kIo.
   static Result<std::unique_ptr<Outbox>> open(const std::string& dir);
   ~Outbox();
   Outbox(const Outbox&) = delete;
@@ -74,6 +76,8 @@ class Outbox {
   template <typename T>
   Result<T> write(const std::function<Result<T>(MDB_txn*)>& op);
   MDB_txn* batch_ = nullptr;  // The transaction of in_one_commit's body, while it runs.
+  Result<std::vector<std::uint64_t>> append_unmarked(const std::vector<std::pair<OrgKey, ByteSpan>>& items);
+  bool append_failed_ = false;  // An append outside a batch failed: the close is not clean.
   MDB_env* env_ = nullptr;  // Owned.
   MDB_dbi meta_ = 0, outbox_ = 0, next_seq_ = 0, inbound_ = 0;
   std::uint64_t stream_id_ = 0;

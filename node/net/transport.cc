@@ -161,7 +161,6 @@ Result<void> TransportCore::open() {
       p.pending.push_back(std::move(e));
     }
     PACTUM_TRY(p.next_seq, outbox_->next_seq(p.config.org_root));
-    p.committed_seq = p.next_seq - 1;
     PACTUM_TRY(p.mark, outbox_->inbound(p.config.org_root));
     p.mark_durable = p.mark;
   }
@@ -282,19 +281,22 @@ Result<std::vector<std::uint64_t>> TransportCore::send_many(
     }
   }
   // Numbered here as the outbox will number them: its jobs run in this
-  // order and an append is retried until it commits. Queued now, written to
-  // the peer once committed (pump), so no seq the peer sees can be lost.
+  // order and an append is retried until it commits. Written to the peer at
+  // once, before the commit (a round need not wait for it): if we crash
+  // first, the outbox opens with a new stream id, so the peer never drops a
+  // payload whose seq it saw from us before.
   std::vector<std::uint64_t> seqs(items.size());
   std::vector<std::pair<OrgKey, Bytes>> copies;
   copies.reserve(items.size());
-  std::vector<std::uint64_t> upto(peers_.size(), 0);
+  std::vector<bool> touched(peers_.size(), false);
   for (std::size_t i = 0; i < items.size(); ++i) {
     Peer& p = peers_[index[i]];
-    seqs[i] = upto[index[i]] = p.next_seq++;
+    seqs[i] = p.next_seq++;
     Bytes payload(items[i].second.begin(), items[i].second.end());
     copies.emplace_back(items[i].first, payload);
     p.pending.push_back(Outbox::Entry{seqs[i], std::move(payload)});
     p.queued_bytes += items[i].second.size();
+    touched[index[i]] = true;
   }
   auto job = [copies = std::move(copies), expected = seqs](Outbox& box) -> Result<void> {
     std::vector<std::pair<OrgKey, ByteSpan>> views;
@@ -304,17 +306,12 @@ Result<std::vector<std::uint64_t>> TransportCore::send_many(
     PACTUM_ASSERT(got == expected);  // Only this writer numbers, in submission order.
     return Ok();
   };
-  auto done = [self = shared_from_this(), upto = std::move(upto)](Result<void> r) {
-    if (self->stopped_) return;
-    if (!r) return;  // Only at stop(): the writer retries until the append commits.
-    for (std::size_t i = 0; i < self->peers_.size(); ++i) {
-      if (upto[i] == 0) continue;
-      Peer& p = self->peers_[i];
-      p.committed_seq = std::max(p.committed_seq, upto[i]);
-      self->pump(p);
-    }
-  };
+  // Only at stop() can it fail (the writer retries until the append commits); the outbox then marks itself unclean.
+  auto done = [](Result<void>) {};
   writer_->submit(std::move(job), std::move(done), true);
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    if (touched[i]) pump(peers_[i]);
+  }
   return seqs;
 }
 

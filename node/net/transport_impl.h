@@ -36,7 +36,6 @@ class TransportCore : public ConnectionOwner,
     std::deque<Outbox::Entry> pending;    // Unacknowledged, in sequence order.
     std::size_t next_send = 0;            // Index in `pending` of the next to write on `conn`.
     std::uint64_t next_seq = 1;           // The next seq to assign (the outbox assigns the same).
-    std::uint64_t committed_seq = 0;      // Highest seq committed to the outbox: only these go out.
     std::uint64_t queued_bytes = 0;       // Sum of pending payload sizes.
     std::uint64_t acked_unflushed = 0;    // Acked seq not yet deleted from the outbox (0: none).
     Outbox::InboundMark mark;             // Dedupe: highest delivered seq of the peer's stream.

@@ -102,8 +102,10 @@ void TransportCore::on_deliver(Connection& conn, std::uint64_t seq, capnp::Data:
                       "payload of " + std::to_string(payload.size()) + " bytes");
   }
   if (seq != p->mark.seq + 1) {
-    // Only possible if our dedupe marks were lost (a wiped data_dir) while
-    // the peer kept its outbox: deliver, and say so.
+    // A new stream of the peer continues its seqs after a crash (its outbox
+    // opens a new stream then); otherwise only possible if our dedupe marks
+    // were lost (a wiped data_dir) while the peer kept its outbox: deliver,
+    // and say so.
     spdlog::warn("transport: peer {} skipped from seq {} to {}", p->config.name, p->mark.seq, seq);
   }
   p->mark.seq = seq;
@@ -224,8 +226,7 @@ void TransportCore::on_writable(Connection& conn) {
 void TransportCore::pump(Peer& p) {
   if (!p.conn) return;
   Connection& conn = *p.conn;
-  while (p.next_send < p.pending.size() && p.pending[p.next_send].seq <= p.committed_seq &&
-         conn.can_take_more()) {
+  while (p.next_send < p.pending.size() && conn.can_take_more()) {
     const Outbox::Entry& e = p.pending[p.next_send];
     Result<Bytes> frame = encode_deliver(e.seq, e.payload);
     if (!frame) return conn.close(CloseReason::kStorage, frame.error().to_string());

@@ -2,6 +2,8 @@
 // dedupe marks across reopen exactly; admission accepts exactly a partner's
 // valid NodeCertificate for the TLS key and names the reason for every refusal.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "node/net/admission.h"
 #include "node/net/outbox.h"
@@ -87,6 +89,44 @@ TEST(Outbox, OneCommitStoresAllOrNothing) {
   EXPECT_EQ((*left)[0].payload, to_bytes("a2"));
   EXPECT_EQ((*left)[1].payload, to_bytes("a3"));
   EXPECT_EQ(o.inbound(b)->seq, 4u);
+}
+
+// Payloads go to the peer before their append commits, so an outbox that
+// did not close cleanly (its process died) opens with a new stream id: the
+// peer starts a new dedupe window instead of dropping reused seqs. A clean
+// close keeps the id.
+TEST(Outbox, NewStreamAfterACrashNotAfterACleanClose) {
+  TempDir dir;
+  const OrgKey a = key_of(1);
+  std::uint64_t clean = 0;
+  {
+    auto box = Outbox::open(dir.path());
+    ASSERT_TRUE(box.has_value()) << box.error().to_string();
+    clean = (*box)->stream_id();
+    ASSERT_TRUE((*box)->append({{a, as_bytes("a1")}}).has_value());
+  }
+  {
+    auto box = Outbox::open(dir.path());
+    ASSERT_TRUE(box.has_value());
+    EXPECT_EQ((*box)->stream_id(), clean);
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto box = Outbox::open(dir.path());
+    const bool ok = box.has_value() && (*box)->append({{a, as_bytes("a2")}}).has_value();
+    ::_exit(ok ? 0 : 1);  // No destructor runs: as if the process were killed.
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto box = Outbox::open(dir.path());
+  ASSERT_TRUE(box.has_value());
+  EXPECT_NE((*box)->stream_id(), clean);
+  auto left = (*box)->load(a);  // What committed before the crash is kept, seqs continue.
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[1].seq, 2u);
+  EXPECT_EQ(*(*box)->next_seq(a), 3u);
 }
 
 TEST(Outbox, NewDirectoryNewStream) {
