@@ -251,6 +251,11 @@ Result<void> Ledger::Impl::write_batch(MDB_txn* txn, const std::vector<Request*>
       PACTUM_CHECK(write_entry(c, tip, req, timestamp_ms));
     }
   }
+  // Checkpoints asked for with the batch cover all of it, in the same commit.
+  for (Request* r : batch) {
+    if (r->checkpoint_key == nullptr) continue;
+    PACTUM_TRY(r->checkpoint, sign_and_store_checkpoint(txn, tip.size, *r->checkpoint_key, r->checkpoint_origin));
+  }
   return Ok();
 }
 
@@ -302,11 +307,9 @@ std::vector<Ledger::Impl::Request*> Ledger::Impl::take_batch(std::unique_lock<st
   return batch;
 }
 
-Result<std::vector<AppendResult>> Ledger::Impl::submit(std::vector<AppendRequest> entries) {
-  if (entries.empty()) return std::vector<AppendResult>{};
+Result<void> Ledger::Impl::fill(Request& req, std::vector<AppendRequest> entries) const {
   if (entries.size() > kBatchEntriesMax)
     return Fail(Errc::kLimitExceeded, std::to_string(entries.size()) + " entries over kBatchEntriesMax");
-  Request req;
   for (const AppendRequest& e : entries) {
     if (e.payload.size() > kEntryPayloadBytesMax)
       return Fail(Errc::kLimitExceeded, "payload of " + std::to_string(e.payload.size()) +
@@ -317,6 +320,10 @@ Result<std::vector<AppendResult>> Ledger::Impl::submit(std::vector<AppendRequest
   }
   if (req.payload_bytes > kBatchBytesMax) return Fail(Errc::kLimitExceeded, "batch over kBatchBytesMax");
   req.entries = std::move(entries);
+  return Ok();
+}
+
+Result<std::vector<AppendResult>> Ledger::Impl::submit(Request& req) {
   std::unique_lock lock(mu_);
   space_cv_.wait(lock, [&] { return queued_entries_ + req.entries.size() <= kPendingRequestsMax; });
   queue_.push_back(&req);
@@ -365,13 +372,28 @@ Ledger::~Ledger() = default;
 Result<AppendResult> Ledger::append(AppendRequest request) {
   std::vector<AppendRequest> one;
   one.push_back(std::move(request));
-  PACTUM_TRY(auto results, impl_->submit(std::move(one)));
+  PACTUM_TRY(auto results, append_batch(std::move(one)));
   PACTUM_ASSERT(results.size() == 1);
   return results[0];
 }
 
 Result<std::vector<AppendResult>> Ledger::append_batch(std::vector<AppendRequest> requests) {
-  return impl_->submit(std::move(requests));
+  if (requests.empty()) return std::vector<AppendResult>{};
+  Impl::Request req;
+  PACTUM_CHECK(impl_->fill(req, std::move(requests)));
+  return impl_->submit(req);
+}
+
+Result<Ledger::BatchAndCheckpoint> Ledger::append_batch_and_checkpoint(std::vector<AppendRequest> requests,
+                                                                       const crypto::SecretKey& key,
+                                                                       std::string_view origin) {
+  Impl::Request req;
+  PACTUM_CHECK(impl_->fill(req, std::move(requests)));
+  req.checkpoint_key = &key;
+  req.checkpoint_origin = origin;
+  PACTUM_TRY(std::vector<AppendResult> results, impl_->submit(req));
+  PACTUM_ASSERT(req.checkpoint.has_value());  // Written with the batch that committed.
+  return BatchAndCheckpoint{std::move(results), std::move(*req.checkpoint)};
 }
 
 std::uint64_t Ledger::size() const { return impl_->size_.load(); }

@@ -214,6 +214,16 @@ class Ledger {
   Result<AppendResult> append(AppendRequest request);
   // Appends up to kBatchEntriesMax entries in one transaction, in order.
   Result<std::vector<AppendResult>> append_batch(std::vector<AppendRequest> requests);
+  // append_batch, then a checkpoint of the size the commit reaches, signed
+  // and stored as checkpoint() does, in the same write transaction: one
+  // commit (one pair of syncs) for both. Errors as append_batch and
+  // checkpoint; on any, nothing is written.
+  struct BatchAndCheckpoint {
+    std::vector<AppendResult> results;
+    SignedCheckpoint checkpoint;
+  };
+  Result<BatchAndCheckpoint> append_batch_and_checkpoint(std::vector<AppendRequest> requests,
+                                                         const crypto::SecretKey& key, std::string_view origin);
 
   std::uint64_t size() const;  // Entries durably committed.
   Result<Bytes> entry_bytes(std::uint64_t index);  // kNotFound past the end.

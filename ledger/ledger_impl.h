@@ -47,6 +47,10 @@ class Ledger::Impl {
     std::size_t payload_bytes = 0;
     std::optional<Result<std::vector<AppendResult>>> result;  // Set by the leader, under mu_.
     bool done = false;                                         // Under mu_.
+    // Asks for a checkpoint in the batch's transaction (append_batch_and_checkpoint).
+    const crypto::SecretKey* checkpoint_key = nullptr;
+    std::string_view checkpoint_origin;
+    std::optional<SignedCheckpoint> checkpoint;  // Written by the leader before `done`.
     std::condition_variable cv;  // Signalled when done, or when it is the next leader.
   };
 
@@ -58,7 +62,14 @@ class Ledger::Impl {
 
   ~Impl() = default;  // REQUIRES: no append in progress (the Ledger is not shared any more).
   Result<void> load();
-  Result<std::vector<AppendResult>> submit(std::vector<AppendRequest> entries);
+  // Checks `entries` against the limits and moves them into `req`.
+  Result<void> fill(Request& req, std::vector<AppendRequest> entries) const;
+  // Queues `req` (filled) and returns once a leader committed it.
+  Result<std::vector<AppendResult>> submit(Request& req);
+  // Signs a checkpoint of `size` (root read in `txn`) and stores it and the
+  // verifier key in `txn`.
+  Result<SignedCheckpoint> sign_and_store_checkpoint(MDB_txn* txn, std::uint64_t size, const crypto::SecretKey& key,
+                                                     std::string_view origin);
   // Leader only: takes the waiting requests (at most a batch) off the queue.
   std::vector<Request*> take_batch(std::unique_lock<std::mutex>& lock, Request& leader);
   void commit_batch(std::vector<Request*>& batch);

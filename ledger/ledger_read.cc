@@ -95,22 +95,31 @@ Result<ConsistencyProof> Ledger::prove_consistency(std::uint64_t from_size, std:
   return out;
 }
 
-Result<SignedCheckpoint> Ledger::checkpoint(const crypto::SecretKey& key, std::string_view origin) {
+Result<SignedCheckpoint> Ledger::Impl::sign_and_store_checkpoint(MDB_txn* txn, std::uint64_t size,
+                                                                  const crypto::SecretKey& key,
+                                                                  std::string_view origin) {
   PACTUM_TRY(VerifierKey vkey, make_verifier_key(origin, key.public_key()));
   const std::string vkey_text = verifier_key_text(vkey);
-  const std::uint64_t size = this->size();
-  PACTUM_TRY(Hash root, this->root(size));
+  PACTUM_TRY(auto stored, lmdb::get(txn, store_->meta, as_bytes(kVerifierKeyMeta)));
+  if (stored && as_chars(*stored) != vkey_text)
+    return Fail(Errc::kBadKey, "this ledger's checkpoints are signed by " + std::string(as_chars(*stored)));
+  TxnNodes nodes(txn, store_->nodes);
+  PACTUM_TRY(Hash root, tree_root(nodes, size));
   Checkpoint cp{std::string(origin), size, root};
   std::string note = sign_note(checkpoint_body(cp), origin, key);
-  auto store_checkpoint = [&](MDB_txn* txn) -> Result<void> {
-    PACTUM_TRY(auto stored, lmdb::get(txn, impl_->store_->meta, as_bytes(kVerifierKeyMeta)));
-    if (stored && as_chars(*stored) != vkey_text)
-      return Fail(Errc::kBadKey, "this ledger's checkpoints are signed by " + std::string(as_chars(*stored)));
-    if (!stored) PACTUM_CHECK(lmdb::put(txn, impl_->store_->meta, as_bytes(kVerifierKeyMeta), as_bytes(vkey_text), 0));
-    return lmdb::put(txn, impl_->store_->checkpoints, be64(size), as_bytes(note), 0);
-  };
-  PACTUM_CHECK(impl_->store_->write(store_checkpoint));
+  if (!stored) PACTUM_CHECK(lmdb::put(txn, store_->meta, as_bytes(kVerifierKeyMeta), as_bytes(vkey_text), 0));
+  PACTUM_CHECK(lmdb::put(txn, store_->checkpoints, be64(size), as_bytes(note), 0));
   return SignedCheckpoint{cp, note};
+}
+
+Result<SignedCheckpoint> Ledger::checkpoint(const crypto::SecretKey& key, std::string_view origin) {
+  const std::uint64_t size = this->size();
+  std::optional<SignedCheckpoint> out;
+  PACTUM_CHECK(impl_->store_->write([&](MDB_txn* txn) -> Result<void> {
+    PACTUM_TRY(out, impl_->sign_and_store_checkpoint(txn, size, key, origin));
+    return Ok();
+  }));
+  return std::move(*out);
 }
 
 Result<std::optional<SignedCheckpoint>> Ledger::checkpoint_at(std::uint64_t size) {

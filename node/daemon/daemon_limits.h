@@ -55,10 +55,11 @@ inline constexpr std::uint32_t kTickMsMax = 10000;
 inline constexpr std::size_t kAppendBatchMax = 256;
 // Ledger appends queued for the worker before the core is told to retry.
 inline constexpr std::size_t kAppendQueueMax = 65536;
-// A checkpoint is signed when the append queue runs empty, but at most this
-// often: each one is a signature and an LMDB commit (two fsyncs) that the
-// next appends would wait behind, while an anchor receipt (which names a
-// checkpoint covering its anchor) waits at most this much longer.
+// Checkpoints are signed at most this often (with the next batch's commit,
+// or alone when the append queue runs empty): each one is a signature, and
+// alone an LMDB commit the next appends would wait behind, while an anchor
+// receipt (which names a checkpoint covering its anchor) waits at most this
+// much longer.
 inline constexpr std::chrono::milliseconds kCheckpointIntervalMin{5};
 // SIGTERM drain: pending appends and sends get this long before exit.
 inline constexpr std::chrono::seconds kDrainTimeout{10};

@@ -44,7 +44,6 @@ void LedgerWorker::stop() {
 }
 
 void LedgerWorker::run() {
-  using Clock = std::chrono::steady_clock;
   bool appended_since_checkpoint = false;
   Clock::time_point last_checkpoint{};
   for (;;) {
@@ -73,8 +72,15 @@ void LedgerWorker::run() {
       }
       in_flight_ += batch.size();
     }
-    commit(std::move(batch));
-    appended_since_checkpoint = true;
+    // A checkpoint that is due rides in this batch's commit; otherwise one
+    // is taken once the queue runs dry (above).
+    const bool with_checkpoint = Clock::now() >= last_checkpoint + kCheckpointIntervalMin;
+    if (commit(std::move(batch), with_checkpoint) && with_checkpoint) {
+      last_checkpoint = Clock::now();
+      appended_since_checkpoint = false;
+    } else {
+      appended_since_checkpoint = true;
+    }
   }
 }
 
@@ -92,7 +98,7 @@ void LedgerWorker::take_checkpoint() {
   });
 }
 
-void LedgerWorker::commit(std::vector<AppendToLedger> batch) {
+bool LedgerWorker::commit(std::vector<AppendToLedger> batch, bool with_checkpoint) {
   std::vector<ledger::AppendRequest> reqs;
   reqs.reserve(batch.size());
   for (const AppendToLedger& a : batch) {
@@ -103,7 +109,19 @@ void LedgerWorker::commit(std::vector<AppendToLedger> batch) {
     reqs.push_back(std::move(r));
   }
   auto start = std::chrono::steady_clock::now();
-  auto results = ledger_.append_batch(std::move(reqs));
+  Result<std::vector<ledger::AppendResult>> results = std::vector<ledger::AppendResult>{};
+  std::optional<CheckpointTaken> taken;
+  if (with_checkpoint) {
+    auto both = ledger_.append_batch_and_checkpoint(std::move(reqs), key_, origin_);
+    if (both) {
+      results = std::move(both->results);
+      taken = CheckpointTaken{to_bytes(both->checkpoint.note), both->checkpoint.checkpoint.size};
+    } else {
+      results = Fail(both.error());
+    }
+  } else {
+    results = ledger_.append_batch(std::move(reqs));
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<AppendDone> done;
   done.reserve(batch.size());
@@ -123,14 +141,17 @@ void LedgerWorker::commit(std::vector<AppendToLedger> batch) {
     done.push_back(std::move(d));
   }
   std::size_t n = batch.size();
-  boost::asio::post(io_, [this, done = std::move(done), secs, n]() mutable {
+  const bool ok = results.has_value();
+  boost::asio::post(io_, [this, done = std::move(done), secs, n, taken = std::move(taken)]() mutable {
     {
       std::lock_guard lock(mu_);
       in_flight_ -= n;
     }
     if (callbacks_.on_commit) callbacks_.on_commit(secs, n);
     callbacks_.on_done(std::move(done));
+    if (taken) callbacks_.on_checkpoint(std::move(*taken));  // After the appends it covers.
   });
+  return ok;
 }
 
 }  // namespace pactum::node::daemon

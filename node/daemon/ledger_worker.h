@@ -2,15 +2,18 @@
 // worker thread, so the io thread never waits for an fsync. Appends queued
 // while a commit runs share the next one (group commit, up to
 // kAppendBatchMax). Each outcome is posted back to the io thread as an
-// AppendDone, in append order; when the queue runs empty after appends, a
-// checkpoint is signed and posted as CheckpointTaken (one signature per
-// burst, at most one per kCheckpointIntervalMin).
+// AppendDone, in append order. Checkpoints, at most one per
+// kCheckpointIntervalMin, are posted as CheckpointTaken after the appends
+// they cover: one that is due is signed and stored in the next batch's own
+// commit (no commit of its own for the appends behind it to wait for), and
+// when the queue runs empty after appends without one, one is taken alone.
 //
 // Thread-safety: submit(), pending() and stop() are called on the io thread;
 // callbacks run on the io thread (posted).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -47,7 +50,10 @@ class LedgerWorker {
 
  private:
   void run();
-  void commit(std::vector<AppendToLedger> batch);
+  using Clock = std::chrono::steady_clock;
+  // Appends the batch (with a checkpoint in the same commit if asked) and
+  // posts the outcome; true if it committed.
+  bool commit(std::vector<AppendToLedger> batch, bool with_checkpoint);
   // Signs and stores a checkpoint of the current size; posts it (or the error).
   void take_checkpoint();
 

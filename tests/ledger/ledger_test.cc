@@ -414,6 +414,50 @@ TEST_F(LedgerTest, CheckpointsAreSignedStoredAndVerified) {
   EXPECT_EQ(bad->failure.code, Errc::kBadCheckpoint);
 }
 
+// A checkpoint asked for with a batch covers the whole batch and is stored in
+// the batch's own commit; if it cannot be signed (another key), neither the
+// entries nor the checkpoint are written.
+TEST_F(LedgerTest, CheckpointInTheBatchCommitCoversTheBatchOrNothingIsWritten) {
+  TempDir dir;
+  crypto::SecretKey key = crypto::SecretKey::generate();
+  auto ledger = std::move(*Ledger::open(dir.str(), test_options()));
+  ASSERT_TRUE(ledger->append(request("first")));
+  std::vector<AppendRequest> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(request("b" + std::to_string(i)));
+  batch.push_back(request("first"));  // A duplicate: its existing index, nothing written.
+  auto both = ledger->append_batch_and_checkpoint(std::move(batch), key, "node.example/ledger");
+  ASSERT_TRUE(both) << both.error().to_string();
+  ASSERT_EQ(both->results.size(), 6u);
+  EXPECT_EQ(both->results[4].index, 5u);
+  EXPECT_TRUE(both->results[5].existed);
+  EXPECT_EQ(both->results[5].index, 0u);
+  EXPECT_EQ(both->checkpoint.checkpoint.size, 6u);
+  EXPECT_EQ(ledger->size(), 6u);
+  EXPECT_EQ(both->checkpoint.checkpoint.root, *ledger->root(6));
+  EXPECT_EQ((*ledger->checkpoint_at(6))->note, both->checkpoint.note);
+  auto opened = open_checkpoint(both->checkpoint.note, *make_verifier_key("node.example/ledger", key.public_key()));
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->size, 6u);
+  // Nothing new to append: a checkpoint of the current size all the same.
+  auto none = ledger->append_batch_and_checkpoint({}, key, "node.example/ledger");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->checkpoint.checkpoint.size, 6u);
+  EXPECT_EQ(none->checkpoint.note, both->checkpoint.note);  // Same tree, same key: the same note.
+  crypto::SecretKey other = crypto::SecretKey::generate();
+  auto refused = ledger->append_batch_and_checkpoint({request("lost")}, other, "node.example/ledger");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kBadKey);
+  EXPECT_EQ(ledger->size(), 6u);
+  EXPECT_EQ(*ledger->find_id(request("lost").id), std::nullopt);
+  ASSERT_TRUE(ledger->append(request("after")));  // The ledger goes on from the committed tip.
+  EXPECT_EQ(ledger->size(), 7u);
+  ledger.reset();
+  auto report = verify_ledger(dir.str(), {.threads = 2});
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok) << report->failure.to_string();
+  EXPECT_EQ(report->checkpoints, 1u);
+}
+
 TEST_F(LedgerTest, EntryCheckCallbackRunsOnEveryEntryAndNamesTheFirstFailure) {
   TempDir dir;
   {
