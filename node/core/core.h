@@ -216,6 +216,17 @@ struct CoreStats {
   std::array<std::uint64_t, protocol::kNegStateCount> negotiations_by_state{};
 };
 
+// The first view in `views` whose id begins with the first `prefix_bytes`
+// of `id` (the search the list-walking defaults below make).
+template <typename View>
+std::optional<View> find_by_id_prefix(std::vector<View> views, const crypto::Digest& id, std::size_t prefix_bytes) {
+  const auto n = static_cast<std::ptrdiff_t>(std::min(prefix_bytes, id.size()));
+  for (View& v : views) {
+    if (std::equal(id.begin(), id.begin() + n, v.id.begin())) return std::move(v);
+  }
+  return std::nullopt;
+}
+
 class NodeCore {
  public:
   // Errors: kInvalidArgument naming the field for a bad config (policy that
@@ -243,12 +254,7 @@ class NodeCore {
   // first `prefix_bytes` (16 or 32) bytes of `id`, or nullopt. This default
   // searches negotiations(); the core answers with one ordered lookup.
   virtual std::optional<NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const {
-    for (NegotiationView& v : negotiations()) {
-      if (std::equal(id.begin(), id.begin() + static_cast<std::ptrdiff_t>(prefix_bytes), v.id.begin())) {
-        return std::move(v);
-      }
-    }
-    return std::nullopt;
+    return find_by_id_prefix(negotiations(), id, prefix_bytes);
   }
   // The negotiation's messages (envelope wire bytes) in ledger order: those
   // applied, then our offer waiting for (or denied by) an approver. Empty if
@@ -258,13 +264,7 @@ class NodeCore {
   // `prefix_bytes` (16 or 32) bytes of `terms_hash`, or nullopt. This default
   // searches contracts(); the core answers with one ordered lookup.
   virtual std::optional<ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const {
-    for (ContractView& c : contracts()) {
-      if (std::equal(terms_hash.begin(), terms_hash.begin() + static_cast<std::ptrdiff_t>(prefix_bytes),
-                     c.id.begin())) {
-        return std::move(c);
-      }
-    }
-    return std::nullopt;
+    return find_by_id_prefix(contracts(), terms_hash, prefix_bytes);
   }
 
   // Negotiations with `peer` that are open (PROPOSED, COUNTERED or

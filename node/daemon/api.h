@@ -55,21 +55,10 @@ class ApiBackend {
   // 32) bytes (NodeCore::negotiation, NodeCore::contract). These defaults
   // search the lists; the daemon answers with one lookup.
   virtual std::optional<NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const {
-    for (NegotiationView& v : negotiations()) {
-      if (std::equal(id.begin(), id.begin() + static_cast<std::ptrdiff_t>(prefix_bytes), v.id.begin())) {
-        return std::move(v);
-      }
-    }
-    return std::nullopt;
+    return find_by_id_prefix(negotiations(), id, prefix_bytes);
   }
   virtual std::optional<ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const {
-    for (ContractView& c : contracts()) {
-      if (std::equal(terms_hash.begin(), terms_hash.begin() + static_cast<std::ptrdiff_t>(prefix_bytes),
-                     c.id.begin())) {
-        return std::move(c);
-      }
-    }
-    return std::nullopt;
+    return find_by_id_prefix(contracts(), terms_hash, prefix_bytes);
   }
   // Our latest signed checkpoint note and its size; kNotFound before the first.
   virtual Result<std::pair<std::string, std::uint64_t>> checkpoint() = 0;

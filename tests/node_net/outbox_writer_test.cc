@@ -20,17 +20,27 @@ namespace {
 using testing::TempDir;
 using testing::key_of;
 
-TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
+// An outbox in a fresh directory, a peer key and the io thread's context
+// (run by the test after the writer stopped), and the completions it saw.
+class OutboxWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Outbox::open(dir.path());
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    box = std::move(*opened);
+  }
   TempDir dir;
-  auto box = Outbox::open(dir.path());
-  ASSERT_TRUE(box.has_value()) << box.error().to_string();
+  std::unique_ptr<Outbox> box;
   const OrgKey a = key_of(1);
   boost::asio::io_context io;
   std::vector<int> completed;
+};
+
+TEST_F(OutboxWriterTest, CommitsInOrderAndRetriesFailedAppends) {
   int failures_left = 3;                  // Writer thread only.
   std::atomic<int> attempts{0}, ran{0};
   {
-    OutboxWriter writer(io, **box);
+    OutboxWriter writer(io, *box);
     for (int i = 1; i <= 5; ++i) {
       const std::string text = "p" + std::to_string(i);
       auto job = [&, i, text](Outbox& b) -> Result<void> {
@@ -43,7 +53,7 @@ TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
         ++ran;
         return Ok();
       };
-      writer.submit(job, [&completed, i](Result<void> r) {
+      writer.submit(job, [this, i](Result<void> r) {
         EXPECT_TRUE(r.has_value());
         completed.push_back(i);
       }, true);
@@ -53,7 +63,7 @@ TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
                     ++ran;
                     return Fail(Errc::kIo, "once");
                   },
-                  [&completed](Result<void> r) {
+                  [this](Result<void> r) {
                     EXPECT_FALSE(r.has_value());
                     completed.push_back(-1);
                   },
@@ -65,26 +75,20 @@ TEST(OutboxWriter, CommitsInOrderAndRetriesFailedAppends) {
   io.run();
   EXPECT_EQ(completed, (std::vector<int>{1, 2, 3, 4, 5, -1}));
   EXPECT_EQ(attempts, 4);
-  auto left = (*box)->load(a);
+  auto left = box->load(a);
   ASSERT_TRUE(left.has_value());
   ASSERT_EQ(left->size(), 5u);
   for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ((*left)[i].payload, to_bytes("p" + std::to_string(i + 1)));
-  EXPECT_EQ(*(*box)->next_seq(a), 6u);
+  EXPECT_EQ(*box->next_seq(a), 6u);
 }
 
-TEST(OutboxWriter, QueuedJobsShareACommitAndAFailureFailsOnlyItself) {
-  TempDir dir;
-  auto box = Outbox::open(dir.path());
-  ASSERT_TRUE(box.has_value()) << box.error().to_string();
-  const OrgKey a = key_of(1);
-  boost::asio::io_context io;
-  std::vector<int> completed;
+TEST_F(OutboxWriterTest, QueuedJobsShareACommitAndAFailureFailsOnlyItself) {
   std::atomic<bool> release{false};
   std::atomic<int> finished{0};
   {
-    OutboxWriter writer(io, **box);
-    auto record = [&completed, &finished](int i) {
-      return [&completed, &finished, i](Result<void> r) {
+    OutboxWriter writer(io, *box);
+    auto record = [this, &finished](int i) {
+      return [this, &finished, i](Result<void> r) {
         completed.push_back(r ? i : -i);
         ++finished;
       };
@@ -108,7 +112,7 @@ TEST(OutboxWriter, QueuedJobsShareACommitAndAFailureFailsOnlyItself) {
   }
   io.run();
   EXPECT_EQ(completed, (std::vector<int>{1, 2, 3, -4, 5}));
-  auto left = (*box)->load(a);
+  auto left = box->load(a);
   ASSERT_TRUE(left.has_value());
   ASSERT_EQ(left->size(), 4u);  // Each payload once: the failed shared commit stored nothing.
   const char* want[] = {"p1", "p2", "p3", "p5"};
