@@ -75,12 +75,10 @@ void LedgerWorker::run() {
     // A checkpoint that is due rides in this batch's commit; otherwise one
     // is taken once the queue runs dry (above).
     const bool with_checkpoint = Clock::now() >= last_checkpoint + kCheckpointIntervalMin;
-    if (commit(std::move(batch), with_checkpoint) && with_checkpoint) {
-      last_checkpoint = Clock::now();
-      appended_since_checkpoint = false;
-    } else {
-      appended_since_checkpoint = true;
-    }
+    const bool checkpointed = commit(std::move(batch), with_checkpoint);
+    // A failed checkpoint still counts as one for the spacing: retried no sooner than the next is due.
+    if (with_checkpoint) last_checkpoint = Clock::now();
+    appended_since_checkpoint = !checkpointed;
   }
 }
 
@@ -99,29 +97,35 @@ void LedgerWorker::take_checkpoint() {
 }
 
 bool LedgerWorker::commit(std::vector<AppendToLedger> batch, bool with_checkpoint) {
-  std::vector<ledger::AppendRequest> reqs;
-  reqs.reserve(batch.size());
-  for (const AppendToLedger& a : batch) {
-    ledger::AppendRequest r;
-    r.kind = static_cast<ledger::EntryKind>(a.kind);
-    std::copy(a.id.begin(), a.id.end(), r.id.begin());
-    r.payload = a.payload;
-    reqs.push_back(std::move(r));
-  }
+  auto requests = [&batch] {
+    std::vector<ledger::AppendRequest> reqs;
+    reqs.reserve(batch.size());
+    for (const AppendToLedger& a : batch) {
+      ledger::AppendRequest r;
+      r.kind = static_cast<ledger::EntryKind>(a.kind);
+      std::copy(a.id.begin(), a.id.end(), r.id.begin());
+      r.payload = a.payload;
+      reqs.push_back(std::move(r));
+    }
+    return reqs;
+  };
   auto start = std::chrono::steady_clock::now();
   Result<std::vector<ledger::AppendResult>> results = std::vector<ledger::AppendResult>{};
   std::optional<CheckpointTaken> taken;
+  bool checkpointed = false;
   if (with_checkpoint) {
-    auto both = ledger_.append_batch_and_checkpoint(std::move(reqs), key_, origin_);
+    auto both = ledger_.append_batch_and_checkpoint(requests(), key_, origin_);
     if (both) {
       results = std::move(both->results);
       taken = CheckpointTaken{to_bytes(both->checkpoint.note), both->checkpoint.checkpoint.size};
-    } else {
-      results = Fail(both.error());
+      checkpointed = true;
+    } else if (callbacks_.on_error) {
+      // Appends never wait on a checkpoint that cannot be made (e.g. a node
+      // key that is not the ledger's): reported, and the batch written alone.
+      boost::asio::post(io_, [cb = callbacks_.on_error, e = both.error().to_string()] { cb(e); });
     }
-  } else {
-    results = ledger_.append_batch(std::move(reqs));
   }
+  if (!checkpointed) results = ledger_.append_batch(requests());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<AppendDone> done;
   done.reserve(batch.size());
@@ -141,7 +145,7 @@ bool LedgerWorker::commit(std::vector<AppendToLedger> batch, bool with_checkpoin
     done.push_back(std::move(d));
   }
   std::size_t n = batch.size();
-  const bool ok = results.has_value();
+  const bool ok = checkpointed;
   boost::asio::post(io_, [this, done = std::move(done), secs, n, taken = std::move(taken)]() mutable {
     {
       std::lock_guard lock(mu_);

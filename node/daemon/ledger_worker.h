@@ -51,8 +51,8 @@ class LedgerWorker {
  private:
   void run();
   using Clock = std::chrono::steady_clock;
-  // Appends the batch (with a checkpoint in the same commit if asked) and
-  // posts the outcome; true if it committed.
+  // Appends the batch (with a checkpoint in the same commit if asked; alone
+  // if that fails) and posts the outcome; true if a checkpoint was made.
   bool commit(std::vector<AppendToLedger> batch, bool with_checkpoint);
   // Signs and stores a checkpoint of the current size; posts it (or the error).
   void take_checkpoint();

@@ -192,5 +192,30 @@ TEST_F(DaemonTest, AppendsAreDurableCheckpointedAndRestored) {
   stop();
 }
 
+// A ledger whose checkpoints another key signed (the node key was replaced):
+// checkpoints fail and are reported, appends still commit.
+TEST_F(DaemonTest, AppendsCommitWhenCheckpointsCannotBeSigned) {
+  {
+    std::filesystem::create_directories(dir_ / "data");
+    auto lg = ledger::Ledger::open((dir_ / "data" / "ledger").string());
+    ASSERT_TRUE(lg);
+    ASSERT_TRUE((*lg)->checkpoint(crypto::SecretKey::generate(), "buyer-node"));
+  }
+  start();
+  for (int i = 0; i < 3; ++i) {
+    auto [status, body] = call(http::verb::post, "/v1/messages", "m" + std::to_string(i));
+    EXPECT_EQ(status, 200u);
+    EXPECT_EQ(body.at("detail").as_string(), "index " + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // Past the checkpoint spacing.
+  }
+  stop();
+  ASSERT_EQ(log_.done.size(), 3u);
+  for (const AppendDone& d : log_.done) EXPECT_TRUE(d.ok) << d.error;
+  auto lg = ledger::Ledger::open((dir_ / "data" / "ledger").string());
+  ASSERT_TRUE(lg);
+  EXPECT_EQ((*lg)->size(), 3u);
+  EXPECT_EQ((*(*lg)->latest_checkpoint())->checkpoint.size, 0u);  // Only the other key's.
+}
+
 }  // namespace
 }  // namespace pactum::node::daemon
