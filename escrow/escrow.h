@@ -1,4 +1,4 @@
-// escrow: one contract's escrow as double-entry, two-phase holds, driven by
+// escrow: one contract's escrow as balanced-books (debit = credit), two-phase holds, driven by
 // signed events (DESIGN.md, data flow step 6). Public header of escrow/.
 //
 // Model (after TigerBeetle's accounts and two-phase transfers):
@@ -203,7 +203,7 @@ struct HoldTotals {
   friend bool operator==(const HoldTotals&, const HoldTotals&) = default;
 };
 
-// The double-entry ledger of one escrow: four accounts and an append-only
+// The balanced-books ledger of one escrow: four accounts and an append-only
 // transfer list. Account rules (TigerBeetle's balance flags): buyer funding
 // is the source, its credits never exceed its debits; every other account's
 // debits (pending + posted) never exceed its posted credits. Value type.
@@ -221,7 +221,7 @@ class Ledger {
   const Account& account(AccountId id) const { return accounts_[static_cast<std::size_t>(id)]; }
   const std::vector<Transfer>& transfers() const { return transfers_; }
   const HoldTotals& totals() const { return totals_; }
-  // Asserts the double-entry identities, the balance rules, no negative
+  // Asserts the balanced-books (debit = credit) identities, the balance rules, no negative
   // field, and that the totals equal what the transfer list says.
   void check_invariants() const;
 
@@ -285,7 +285,7 @@ class Escrow {
   std::vector<EventId> applied_event_ids() const;
   std::int64_t last_timestamp_ms() const { return last_timestamp_ms_; }
 
-  // Asserts every invariant (also done after each apply): the double-entry
+  // Asserts every invariant (also done after each apply): the balanced-books
   // identities, held == posted + voided + pending, no negative balance, and
   // at close money in == money out. Aborts on a broken invariant.
   void check_invariants() const;

@@ -1,4 +1,4 @@
-// The escrow's double-entry ledger: accounts and two-phase transfers.
+// The escrow's balanced-books ledger: accounts and two-phase transfers.
 //
 // A batch is applied to a copy and committed only when every transfer in it
 // succeeded, which is what makes linked transfers atomic.

@@ -6,7 +6,7 @@
 // - Money: a signed count of minor units (int64) and a currency, range-checked
 //   to |minor| <= kMoneyMinorMax.
 // - Decimal: an exact decimal (int64 mantissa, 0..12 fraction digits) for unit
-//   prices and quantities, parsed from text, never from a double.
+//   prices and quantities, parsed from text, never from an inexact binary number.
 // - Rounding: an exact rational num/den is rounded once, with a named mode.
 //
 // Every function is pure and thread-safe. Failures are values: kOverflow when a

@@ -38,8 +38,6 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
-// An id in a path matches a full 64-hex digest, or its first 16 bytes (the
-// negotiation id as it travels on the wire).
 // An id in a path: 64 hex digits, or its first 32 (a negotiation id has 16
 // bytes, zero-padded). The digest (unnamed bytes zero) and how many of its
 // bytes were named.

@@ -145,7 +145,6 @@ bool LedgerWorker::commit(std::vector<AppendToLedger> batch, bool with_checkpoin
     done.push_back(std::move(d));
   }
   std::size_t n = batch.size();
-  const bool ok = checkpointed;
   boost::asio::post(io_, [this, done = std::move(done), secs, n, taken = std::move(taken)]() mutable {
     {
       std::lock_guard lock(mu_);
@@ -155,7 +154,7 @@ bool LedgerWorker::commit(std::vector<AppendToLedger> batch, bool with_checkpoin
     callbacks_.on_done(std::move(done));
     if (taken) callbacks_.on_checkpoint(std::move(*taken));  // After the appends it covers.
   });
-  return ok;
+  return checkpointed;
 }
 
 }  // namespace pactum::node::daemon

@@ -204,14 +204,7 @@ Result<void> Outbox::in_one_commit(const std::function<Result<void>()>& body) {
 
 Result<std::vector<std::uint64_t>> Outbox::append(
     const std::vector<std::pair<OrgKey, ByteSpan>>& items) {
-  auto r = append_unmarked(items);
-  if (!r && batch_ == nullptr) append_failed_ = true;  // In a batch: in_one_commit's caller decides.
-  return r;
-}
-
-Result<std::vector<std::uint64_t>> Outbox::append_unmarked(
-    const std::vector<std::pair<OrgKey, ByteSpan>>& items) {
-  return write<std::vector<std::uint64_t>>([&](MDB_txn* txn) -> Result<std::vector<std::uint64_t>> {
+  auto r = write<std::vector<std::uint64_t>>([&](MDB_txn* txn) -> Result<std::vector<std::uint64_t>> {
     std::vector<std::uint64_t> seqs;
     seqs.reserve(items.size());
     for (const auto& [peer, payload] : items) {
@@ -222,6 +215,9 @@ Result<std::vector<std::uint64_t>> Outbox::append_unmarked(
     }
     return seqs;
   });
+  // In a batch the whole commit fails; the writer then runs the job alone.
+  if (!r && batch_ == nullptr) append_failed_ = true;
+  return r;
 }
 
 Result<void> Outbox::ack(const OrgKey& peer, std::uint64_t upto) {

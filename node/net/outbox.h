@@ -76,7 +76,6 @@ class Outbox {
   template <typename T>
   Result<T> write(const std::function<Result<T>(MDB_txn*)>& op);
   MDB_txn* batch_ = nullptr;  // The transaction of in_one_commit's body, while it runs.
-  Result<std::vector<std::uint64_t>> append_unmarked(const std::vector<std::pair<OrgKey, ByteSpan>>& items);
   bool append_failed_ = false;  // An append outside a batch failed: the close is not clean.
   MDB_env* env_ = nullptr;  // Owned.
   MDB_dbi meta_ = 0, outbox_ = 0, next_seq_ = 0, inbound_ = 0;

@@ -44,21 +44,16 @@ void OutboxWriter::run() {
         queue_.pop_front();
       }
     }
-    std::vector<Result<void>> results;
-    results.reserve(items.size());
     // Every job queued meanwhile in one commit; if that fails, each alone
     // (so one failing job cannot fail the others), with its retry policy.
-    Result<void> together = items.size() == 1 ? Fail(Errc::kInvalidArgument, "one job")
-                                              : outbox_.in_one_commit([&]() -> Result<void> {
-                                                  for (Item& item : items) PACTUM_CHECK(item.job(outbox_));
-                                                  return Ok();
-                                                });
-    for (Item& item : items) results.push_back(together ? Result<void>(Ok()) : run_alone(item));
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!items[i].done) continue;
-      boost::asio::post(io_, [done = std::move(items[i].done), r = std::move(results[i])]() mutable {
-        done(std::move(r));
-      });
+    const bool together = items.size() > 1 && outbox_.in_one_commit([&]() -> Result<void> {
+      for (Item& item : items) PACTUM_CHECK(item.job(outbox_));
+      return Ok();
+    }).has_value();
+    for (Item& item : items) {
+      Result<void> r = together ? Result<void>(Ok()) : run_alone(item);
+      if (!item.done) continue;
+      boost::asio::post(io_, [done = std::move(item.done), r = std::move(r)]() mutable { done(std::move(r)); });
     }
   }
 }

@@ -306,9 +306,9 @@ Result<std::vector<std::uint64_t>> TransportCore::send_many(
     PACTUM_ASSERT(got == expected);  // Only this writer numbers, in submission order.
     return Ok();
   };
-  // Only at stop() can it fail (the writer retries until the append commits); the outbox then marks itself unclean.
-  auto done = [](Result<void>) {};
-  writer_->submit(std::move(job), std::move(done), true);
+  // No completion: the writer retries until the append commits, and if it
+  // gives up at stop() the outbox marks itself unclean (a new stream next time).
+  writer_->submit(std::move(job), {}, true);
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     if (touched[i]) pump(peers_[i]);
   }
