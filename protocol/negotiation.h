@@ -36,6 +36,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -141,7 +142,9 @@ class NegotiationEngine {
   // cache misses.
   struct Entry {
     Negotiation negotiation;
-    std::optional<Mandate> our_mandate;
+    // Boxed: set only while it is open (finish() frees it), and the map
+    // holds every negotiation ever made.
+    std::unique_ptr<Mandate> our_mandate;
     NegState counted = NegState::kInit;  // The state by_state_ counts it in.
   };
   // Moves the entry's count in by_state_ to its negotiation's state.

@@ -45,7 +45,7 @@ const Negotiation* NegotiationEngine::find(const crypto::Digest& id) const {
 
 const Mandate* NegotiationEngine::our_mandate(const crypto::Digest& id) const {
   auto it = negotiations_.find(id);
-  return it == negotiations_.end() || !it->second.our_mandate ? nullptr : &*it->second.our_mandate;
+  return it == negotiations_.end() ? nullptr : it->second.our_mandate.get();
 }
 
 bool NegotiationEngine::killed(const Negotiation& n, const Mandate* ours) const {
@@ -260,7 +260,7 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
 
   // Every check passed: commit.
   if (!known) {
-    it = negotiations_.emplace_hint(it, m.negotiation_id, Entry{std::move(fresh), std::nullopt});
+    it = negotiations_.emplace_hint(it, m.negotiation_id, Entry{std::move(fresh), nullptr});
     ++by_state_[static_cast<std::size_t>(NegState::kInit)];
   }
   Negotiation& target = it->second.negotiation;
@@ -277,8 +277,8 @@ Decision NegotiationEngine::on_message(const NegMessage& m, const Mandate& md, s
     budget_.reserve(m.negotiation_id, BudgetKey{md.id, budget_period(md, m.timestamp_ms)},
                     target.counterparty_org, exposure(target, m));
     // Copy the mandate once per negotiation, not once per offer.
-    std::optional<Mandate>& slot = it->second.our_mandate;
-    if (!slot || slot->id != md.id) slot = md;
+    std::unique_ptr<Mandate>& slot = it->second.our_mandate;
+    if (!slot || slot->id != md.id) slot = std::make_unique<Mandate>(md);
   }
   if (escalate) {
     apply_escalation(target, m, md.id);
@@ -306,7 +306,7 @@ Decision NegotiationEngine::on_approval(const NegMessage& m, std::int64_t now_ms
   MachineVerdict v = check_approval(n, m, now_ms);
   if (v.duplicate) return decide(Outcome::kDuplicate, n.state);
   if (v.refusal) return refuse_with(*v.refusal, n.state);
-  PACTUM_ASSERT(it->second.our_mandate.has_value());  // Set when the message escalated.
+  PACTUM_ASSERT(it->second.our_mandate != nullptr);  // Set when the message escalated.
   const Mandate& mine = *it->second.our_mandate;
   const auto& mandate_approvers = mine.approvers;
   bool listed = mandate_approvers.empty() ||
@@ -370,6 +370,9 @@ Decision NegotiationEngine::finish(Entry& e, NegState to) {
   Negotiation& n = e.negotiation;
   n.state = to;
   n.pending.reset();
+  // Ended: it takes no more offers, so the copy of our mandate (a few hundred
+  // bytes per negotiation the node ever held) has no more use.
+  e.our_mandate.reset();
   if (to == NegState::kCommitted) budget_.commit(n.id);
   else budget_.release(n.id);
   track_contract(n);

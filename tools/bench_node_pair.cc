@@ -103,7 +103,7 @@ class ObservedCore final : public NodeCore {
   std::optional<node::NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const override {
     return inner_->negotiation(id, prefix_bytes);
   }
-  std::vector<Bytes> negotiation_messages(const crypto::Digest& id) const override {
+  Result<std::vector<Bytes>> negotiation_messages(const crypto::Digest& id) const override {
     return inner_->negotiation_messages(id);
   }
   std::optional<node::ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const override {

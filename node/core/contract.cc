@@ -108,6 +108,14 @@ void CoreImpl::make_anchor_receipt(Deal& d) {
     if (d.anchored) receipts_waiting_.insert(d.id);
     return;
   }
+  auto sealed = anchor_receipt(d);
+  if (!sealed) return alarm("receipt-failed", d.peer, sealed.error().to_string());
+  if (!d.retired) d.our_anchor_receipt = *sealed;  // A retired deal's is remade when asked for.
+  send(d.peer, std::move(*sealed));
+}
+
+Result<Bytes> CoreImpl::anchor_receipt(const Deal& d) {
+  PACTUM_ASSERT(!our_note_.empty() && our_size_ > d.anchor_index);
   protocol::EnvelopeBuilder b;
   auto r = b.payload().initAnchorReceipt();
   r.setContractId(id16(d.contract_id));
@@ -116,10 +124,7 @@ void CoreImpl::make_anchor_receipt(Deal& d) {
   r.setCheckpoint(our_note_);
   r.setNodeKey(protocol::as_data(node_key_->public_key()));
   if (d.anchor_entry_hash != Digest{}) r.setEntryHash(protocol::as_data(d.anchor_entry_hash));
-  auto sealed = seal(b);
-  if (!sealed) return alarm("receipt-failed", d.peer, sealed.error().to_string());
-  d.our_anchor_receipt = *sealed;
-  send(d.peer, std::move(*sealed));
+  return seal(b);
 }
 
 void CoreImpl::send_pending_anchor_receipts() {
@@ -127,7 +132,9 @@ void CoreImpl::send_pending_anchor_receipts() {
   waiting.swap(receipts_waiting_);  // Those still waiting are put back.
   for (const Digest& id : waiting) {
     auto it = deals_.find(id);
-    if (it != deals_.end()) make_anchor_receipt(it->second);
+    if (it == deals_.end()) continue;
+    make_anchor_receipt(it->second);
+    maybe_retire(it->second);  // Our anchor receipt may have been its last step.
   }
 }
 
@@ -170,14 +177,14 @@ Result<void> CoreImpl::settle(Deal& d) {
     std::copy_n(d.contract_id.begin(), cid.size(), cid.begin());
     PACTUM_TRY(escrow::Escrow e, escrow::Escrow::open(cid, std::move(et), &crypto::sha256));
     PACTUM_TRY(d.escrow_digest, protocol::escrow_state_digest(e));
-    d.escrow = std::move(e);
+    d.escrow = std::make_unique<escrow::Escrow>(std::move(e));
   }
   d.settled = true;
   return Ok();
 }
 
 void CoreImpl::make_settlement_receipt(Deal& d) {
-  if (!d.our_settlement_receipt.empty() || !d.settled) return;
+  if (!d.our_settlement_receipt.empty() || d.retired || !d.settled) return;
   protocol::EnvelopeBuilder b;
   auto r = b.payload().initSettlementReceipt();
   r.setContractId(id16(d.contract_id));
@@ -245,7 +252,7 @@ bool CoreImpl::peer_anchor_receipt(const OrgKey& from, const Bytes& envelope, co
     return false;
   }
   witness_note(from, env.info.sender, note, std::nullopt, &*cp);
-  if (!d->peer_anchor_receipt.empty()) {
+  if (d->has_peer_anchor_receipt()) {
     resend_receipts(*d);
     return false;
   }
@@ -270,7 +277,7 @@ bool CoreImpl::peer_settlement_receipt(const OrgKey& from, const Bytes& envelope
     ++stats_.verification_failures;
     return false;
   }
-  if (!d->peer_settlement_receipt.empty()) {
+  if (d->has_peer_settlement_receipt()) {
     resend_receipts(*d);
     return false;
   }

@@ -167,10 +167,13 @@ void CoreImpl::on_event(const AppendDone& e) {
     if (c->second.empty()) chains_.erase(c);
   }
   append_durable(p, e);
+  if (deal == Digest{}) return;
   // The deal's next entry may go to the ledger now that this one is durable.
-  if (auto c = chains_.find(deal); deal != Digest{} && c != chains_.end()) {
+  if (auto c = chains_.find(deal); c != chains_.end()) {
     PendingAppend& next = pending_.at(c->second.front());
     if (!next.issued && next.retry_at_ms == 0) issue(next);
+  } else if (auto d = deals_.find(deal); d != deals_.end()) {
+    maybe_retire(d->second);  // Its last entry is durable: it may be finished.
   }
 }
 
@@ -382,11 +385,26 @@ std::optional<NegotiationView> CoreImpl::negotiation(const Digest& id, std::size
   return negotiation_view(it->first);
 }
 
-std::vector<Bytes> CoreImpl::negotiation_messages(const Digest& negotiation_id) const {
+Result<std::vector<Bytes>> CoreImpl::negotiation_messages(const Digest& negotiation_id) const {
   auto it = deals_.find(negotiation_id);
-  if (it == deals_.end()) return {};
-  std::vector<Bytes> out = it->second.messages;
-  if (!it->second.escalated.empty()) out.push_back(it->second.escalated);
+  if (it == deals_.end()) return std::vector<Bytes>{};
+  const Deal& d = it->second;
+  if (!d.retired) {
+    std::vector<Bytes> out = d.messages;
+    if (!d.escalated.empty()) out.push_back(d.escalated);
+    return out;
+  }
+  std::vector<Bytes> out;
+  out.reserve(d.message_ids.size());
+  for (const Digest& id : d.message_ids) {
+    auto payload = proofs_->durable_payload(id);
+    if (!payload) {
+      return Fail(payload.error().code, "message " + to_hex(id) + " of finished negotiation " +
+                                            to_hex(ByteSpan(negotiation_id.data(), 16)) + ": " +
+                                            payload.error().to_string());
+    }
+    out.push_back(std::move(*payload));
+  }
   return out;
 }
 
@@ -415,7 +433,7 @@ ContractView CoreImpl::contract_view(const Digest& id, const Deal& d) const {
   v.id = d.terms_hash;
   v.negotiation_id = id;
   v.ledger_index = d.anchor_index;
-  v.peer_anchored = !d.peer_anchor_receipt.empty();
+  v.peer_anchored = d.has_peer_anchor_receipt();
   v.settlement_digest = d.settlement_digest;
   v.settlement_status = d.settlement_status;
   v.escrow_state = d.escrow ? std::string(escrow::status_name(d.escrow->status())) : "none";

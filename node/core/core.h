@@ -79,6 +79,11 @@ class LedgerProofs {
   // 0 < from_size <= to_size <= our durable size. Errors: kOutOfRange for
   // sizes outside that, the ledger's errors otherwise.
   virtual Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) = 0;
+  // The payload of our durable entry with idempotency id `id`: a finished
+  // deal keeps only the ids of its messages and receipts in memory and reads
+  // them back through this. Errors: kNotFound when no durable entry has that
+  // id, the ledger's errors otherwise.
+  virtual Result<Bytes> durable_payload(const crypto::Digest& id) = 0;
 };
 
 // Why a partner's checkpoint was not cosigned (C2SP tlog-witness rules). Each
@@ -108,7 +113,8 @@ struct CoreConfig {
   std::vector<Partner> partners;
   NonceSource* nonces = nullptr;            // Borrowed; must outlive the core.
   // Borrowed; optional. Without it our checkpoints carry no consistency proof,
-  // so partners cosign only the first one they see from us.
+  // so partners cosign only the first one they see from us, and finished
+  // deals stay whole in memory (there is nowhere to read them back from).
   LedgerProofs* proofs = nullptr;
 };
 
@@ -214,6 +220,9 @@ struct CoreStats {
   std::array<std::uint64_t, kCosignRefusalKinds> cosign_refusals{};  // By CosignRefusal.
   // Negotiations held, by protocol::NegState (kept as states change: cheap to read).
   std::array<std::uint64_t, protocol::kNegStateCount> negotiations_by_state{};
+  // Finished deals (settled and agreed, both sides' receipts held, no escrow)
+  // whose messages and receipts left memory for the ledger.
+  std::uint64_t deals_retired = 0;
 };
 
 // The first view in `views` whose id begins with the first `prefix_bytes`
@@ -258,8 +267,11 @@ class NodeCore {
   }
   // The negotiation's messages (envelope wire bytes) in ledger order: those
   // applied, then our offer waiting for (or denied by) an approver. Empty if
-  // none, and in this default.
-  virtual std::vector<Bytes> negotiation_messages(const crypto::Digest& /*negotiation_id*/) const { return {}; }
+  // none, and in this default. Errors: a finished deal's messages are read
+  // back from the ledger (LedgerProofs::durable_payload), and its errors pass.
+  virtual Result<std::vector<Bytes>> negotiation_messages(const crypto::Digest& /*negotiation_id*/) const {
+    return std::vector<Bytes>{};
+  }
   // The contract whose accepted terms hash begins with the first
   // `prefix_bytes` (16 or 32) bytes of `terms_hash`, or nullopt. This default
   // searches contracts(); the core answers with one ordered lookup.

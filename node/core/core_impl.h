@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -54,11 +55,22 @@ struct Deal {
   Digest peer_settlement_digest{};
   Digest peer_escrow_digest{};
   std::string settlement_status = "pending";  // "pending", "agreed", "diverged", "failed".
-  std::optional<escrow::Escrow> escrow;
+  // Boxed: most deals have none, and the map holds every deal ever made.
+  std::unique_ptr<escrow::Escrow> escrow;
   std::vector<Bytes> escrow_events;   // Applied escrow envelopes, in order.
   std::vector<Bytes> held_escrow;     // Peer escrow events before our escrow opened.
 
   std::uint64_t answered_epoch = 0;   // Last connect epoch we re-sent receipts in answer.
+
+  // Retired (CoreImpl::maybe_retire): finished, so its messages, the offers
+  // not accepted and the four receipts left memory; what the deal still
+  // answers for is read back from the ledger by these ids.
+  bool retired = false;
+  std::vector<Digest> message_ids;    // Ledger ids of `messages`, in order.
+  Digest our_settlement_receipt_id{};
+
+  bool has_peer_anchor_receipt() const { return retired || !peer_anchor_receipt.empty(); }
+  bool has_peer_settlement_receipt() const { return retired || !peer_settlement_receipt.empty(); }
 };
 
 // A partner checkpoint we cosigned: the next one must extend it.
@@ -139,7 +151,7 @@ class CoreImpl final : public NodeCore {
   std::vector<NegotiationView> negotiations() const override;
   std::vector<ContractView> contracts() const override;
   std::optional<NegotiationView> negotiation(const Digest& id, std::size_t prefix_bytes) const override;
-  std::vector<Bytes> negotiation_messages(const Digest& negotiation_id) const override;
+  Result<std::vector<Bytes>> negotiation_messages(const Digest& negotiation_id) const override;
   std::optional<ContractView> contract(const Digest& terms_hash, std::size_t prefix_bytes) const override;
   CoreStats stats() const override {
     CoreStats s = stats_;
@@ -255,6 +267,17 @@ class CoreImpl final : public NodeCore {
   // when its signer is not (yet) a certified node of `from`.
   Result<protocol::OpenedEnvelope> open_from_node(const OrgKey& from, const Bytes& envelope,
                                                   protocol::PayloadKind kind);
+
+  // retire.cc: finished deals leave memory for the ledger.
+  // True when `d` needs nothing more from memory: anchored, settled and
+  // agreed, no escrow, both sides' receipts durable here and ours sent (on a
+  // restart, `restoring`: the partner re-sends its receipts if it lacks ours,
+  // and resend_receipts() answers from the ledger).
+  bool retirable(const Deal& d, bool restoring) const;
+  void maybe_retire(Deal& d, bool restoring = false);
+  // A fresh anchor receipt for `d` under our latest checkpoint (not stored:
+  // the anchor entry is the evidence; receipts differ only by nonce).
+  Result<Bytes> anchor_receipt(const Deal& d);
 
   // restore.cc: restart and catch-up.
   void resume();

@@ -48,7 +48,7 @@ bool CoreImpl::done_with_peer(const Deal& d) const {
   if (n == nullptr) return true;
   if (d.anchored) {
     bool escrow_open = d.escrow && !escrow::is_closed(d.escrow->status());
-    return !d.peer_anchor_receipt.empty() && !d.peer_settlement_receipt.empty() && !escrow_open;
+    return d.has_peer_anchor_receipt() && d.has_peer_settlement_receipt() && !escrow_open;
   }
   if (!protocol::is_terminal(n->state)) return false;
   // Ended without a contract: done once the last word is the partner's.
@@ -75,6 +75,17 @@ void CoreImpl::resend_receipts(Deal& d) {
   const std::uint64_t epoch = peers_[d.peer].epoch + 1;
   if (d.answered_epoch == epoch) return;
   d.answered_epoch = epoch;
+  if (d.retired) {
+    // Ours are remade (anchor; after a restart it waits for a checkpoint of
+    // ours) or read back from the ledger (settlement).
+    make_anchor_receipt(d);
+    auto settlement = proofs_->durable_payload(d.our_settlement_receipt_id);
+    if (!settlement) {
+      return alarm("receipt-failed", d.peer, "our settlement receipt of a finished deal: " + settlement.error().to_string());
+    }
+    send(d.peer, std::move(*settlement));
+    return;
+  }
   if (!d.our_anchor_receipt.empty()) send(d.peer, d.our_anchor_receipt);
   if (!d.our_settlement_receipt.empty()) send(d.peer, d.our_settlement_receipt);
 }
@@ -82,6 +93,9 @@ void CoreImpl::resend_receipts(Deal& d) {
 void CoreImpl::resume() {
   restored_ = false;
   for (auto& [id, d] : deals_) {
+    // A finished deal needs no fresh receipts: retired before it gets any.
+    maybe_retire(d, true);
+    if (d.retired) continue;
     const protocol::Negotiation* n = engine_.find(id);
     if (n != nullptr && n->state == protocol::NegState::kAccepted && !d.anchor_requested) start_anchor(d);
     if (d.anchored) {

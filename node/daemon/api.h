@@ -50,7 +50,8 @@ class ApiBackend {
   // The negotiation messages (envelope wire bytes) our ledger holds for one
   // negotiation, in ledger order: what an agent reads to link its next
   // message (previous hash, round, terms on the table). Empty if none.
-  virtual std::vector<Bytes> transcript(const crypto::Digest& negotiation_id) const = 0;
+  // Errors: the ledger's, for a finished deal's messages read back from it.
+  virtual Result<std::vector<Bytes>> transcript(const crypto::Digest& negotiation_id) const = 0;
   // One negotiation or contract by its id's first `prefix_bytes` (16 or
   // 32) bytes (NodeCore::negotiation, NodeCore::contract). These defaults
   // search the lists; the daemon answers with one lookup.

@@ -201,8 +201,12 @@ void Session::handle_get(std::string_view path, std::string_view query) {
       auto n = pid ? b.negotiation(pid->digest, pid->bytes) : std::nullopt;
       if (!n) return respond(404, error_json("not_found", "no negotiation " + std::string(id)));
       if (!messages) return respond(200, negotiation_json(*n));
+      auto transcript = b.transcript(n->id);
+      if (!transcript) {
+        return respond(500, error_json(errc_name(transcript.error().code), transcript.error().to_string()));
+      }
       json::array msgs;
-      for (const Bytes& e : b.transcript(n->id)) msgs.push_back(json::string(crypto::base64_encode(e)));
+      for (const Bytes& e : *transcript) msgs.push_back(json::string(crypto::base64_encode(e)));
       json::object o;
       o["id"] = digest_hex(n->id);
       o["messages"] = std::move(msgs);

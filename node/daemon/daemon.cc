@@ -18,14 +18,21 @@ class Daemon::Nonces final : public NonceSource {
   crypto::Nonce next() override { return crypto::random_nonce(); }
 };
 
-// The core's LedgerProofs port: consistency proofs of our own ledger, read on
-// the io thread (a Ledger is thread-safe; the worker appends meanwhile).
+// The core's LedgerProofs port: consistency proofs and entries of our own
+// ledger, read on the io thread (a Ledger is thread-safe; the worker appends
+// meanwhile).
 class Daemon::Proofs final : public LedgerProofs {
  public:
   explicit Proofs(ledger::Ledger& ledger) : ledger_(ledger) {}
   Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) override {
     PACTUM_TRY(ledger::ConsistencyProof p, ledger_.prove_consistency(from_size, to_size));
     return std::move(p.path);
+  }
+  Result<Bytes> durable_payload(const crypto::Digest& id) override {
+    PACTUM_TRY(std::optional<std::uint64_t> index, ledger_.find_id(id));
+    if (!index) return Fail(Errc::kNotFound, "no ledger entry has id " + to_hex(id));
+    PACTUM_TRY(ledger::Entry e, ledger_.entry(*index));
+    return std::move(e.payload);
   }
 
  private:

@@ -57,7 +57,7 @@ class Daemon final : public ApiBackend {
   Result<void> submit(Bytes envelope, ReplyFn done) override;
   std::vector<NegotiationView> negotiations() const override;
   std::vector<ContractView> contracts() const override;
-  std::vector<Bytes> transcript(const crypto::Digest& negotiation_id) const override;
+  Result<std::vector<Bytes>> transcript(const crypto::Digest& negotiation_id) const override;
   std::optional<NegotiationView> negotiation(const crypto::Digest& id, std::size_t prefix_bytes) const override;
   std::optional<ContractView> contract(const crypto::Digest& terms_hash, std::size_t prefix_bytes) const override;
   Result<std::pair<std::string, std::uint64_t>> checkpoint() override;

@@ -23,7 +23,7 @@ std::vector<NegotiationView> Daemon::negotiations() const { return core_->negoti
 
 std::vector<ContractView> Daemon::contracts() const { return core_->contracts(); }
 
-std::vector<Bytes> Daemon::transcript(const crypto::Digest& negotiation_id) const {
+Result<std::vector<Bytes>> Daemon::transcript(const crypto::Digest& negotiation_id) const {
   return core_->negotiation_messages(negotiation_id);
 }
 

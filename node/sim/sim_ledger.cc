@@ -71,6 +71,14 @@ Result<std::vector<crypto::Digest>> SimLedger::consistency_proof(std::uint64_t f
   return std::move(p.path);
 }
 
+Result<Bytes> SimLedger::durable_payload(const crypto::Digest& id) {
+  auto it = ids_.find(id);
+  if (it == ids_.end() || !entries_[it->second].durable) {
+    return Fail(Errc::kNotFound, "no durable entry has id " + to_hex(id));
+  }
+  return entries_[it->second].payload;
+}
+
 void SimLedger::rebuild_tree() {
   tree_ = ledger::MemoryTree{};
   for (const Stored& s : entries_) {

@@ -42,6 +42,7 @@ class SimLedger final : public LedgerProofs {
   std::uint64_t durable_size() const { return tree_.size(); }
   // LedgerProofs, over the durable entries.
   Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) override;
+  Result<Bytes> durable_payload(const crypto::Digest& id) override;
   bool holds(const crypto::Digest& id) const { return ids_.count(id) != 0; }
   bool holds_durable(const crypto::Digest& id) const {
     auto it = ids_.find(id);

@@ -59,9 +59,10 @@ class FakeBackend final : public ApiBackend {
     c.invoiced_total_minor = 123456789012345;
     return {c};
   }
-  std::vector<Bytes> transcript(const crypto::Digest& id) const override {
-    if (id != digest_of(0x11)) return {};
-    return {to_bytes("first"), to_bytes("second")};
+  Result<std::vector<Bytes>> transcript(const crypto::Digest& id) const override {
+    if (transcript_fails) return Fail(Errc::kLedgerCorrupt, "entry 9: bad hash");
+    if (id != digest_of(0x11)) return std::vector<Bytes>{};
+    return std::vector<Bytes>{to_bytes("first"), to_bytes("second")};
   }
   Result<std::pair<std::string, std::uint64_t>> checkpoint() override {
     if (!has_checkpoint) return Fail(Errc::kNotFound, "no checkpoint yet");
@@ -77,6 +78,7 @@ class FakeBackend final : public ApiBackend {
   std::vector<Bytes> submitted;
   bool full = false;
   bool has_checkpoint = false;
+  bool transcript_fails = false;
 };
 
 struct Reply {
@@ -209,6 +211,11 @@ TEST_F(ApiTest, ReadRoutes) {
   ASSERT_EQ(r.status, 200u);
   ASSERT_EQ(r.body.at("messages").as_array().size(), 2u);
   EXPECT_EQ(r.body.at("messages").as_array()[1].as_string(), crypto::base64_encode(as_bytes("second")));
+  backend_.transcript_fails = true;  // A finished deal's messages are read back from the ledger.
+  r = request(http::verb::get, "/v1/negotiations/" + to_hex(digest_of(0x11)) + "/messages");
+  EXPECT_EQ(r.status, 500u);
+  EXPECT_EQ(code_of(r), "ledger_corrupt");
+  backend_.transcript_fails = false;
   r = request(http::verb::get, "/v1/negotiations/" + to_hex(digest_of(0x12)) + "/messages");
   EXPECT_EQ(r.status, 404u);
   r = request(http::verb::get, "/v1/negotiations/" + to_hex(digest_of(0x12)));

@@ -97,8 +97,8 @@ TEST_F(DealTest, ThreeCoresTwoDealsSettleWithExactInvoices) {
   EXPECT_EQ(n1->state, "COMMITTED");
   EXPECT_EQ(n1->id, one.id);
   EXPECT_FALSE(bc.negotiation(testing::ids_of(one.propose(1000, 10, kT0)).message_hash, 32).has_value());
-  EXPECT_EQ(bc.negotiation_messages(one.id).size(), 3u);
-  EXPECT_TRUE(bc.negotiation_messages(one.table_terms).empty());
+  EXPECT_EQ(bc.negotiation_messages(one.id)->size(), 3u);
+  EXPECT_TRUE(bc.negotiation_messages(one.table_terms)->empty());
   for (std::size_t prefix : {std::size_t{16}, std::size_t{32}}) {
     auto k = bc.contract(two.table_terms, prefix);
     ASSERT_TRUE(k.has_value()) << prefix;
@@ -106,6 +106,65 @@ TEST_F(DealTest, ThreeCoresTwoDealsSettleWithExactInvoices) {
     EXPECT_EQ(k->invoiced_total_minor, 3 * 18000);
   }
   EXPECT_FALSE(bc.contract(one.id, 32).has_value());
+}
+
+TEST_F(DealTest, FinishedDealsLeaveMemoryAndAnswerFromTheLedger) {
+  start();
+  Script s(alice, bob, "retire");
+  ASSERT_TRUE(c.submit("buyer", s.propose(1000, 10, kT0 + 1000)).ok);
+  c.run();
+  ASSERT_TRUE(c.submit("seller1", s.accept(Role::kSeller, kT0 + 2000)).ok);
+  c.run();
+  for (const char* n : {"buyer", "seller1"}) {
+    ASSERT_EQ(c.node(n).core->contracts().size(), 1u) << n;
+    EXPECT_EQ(c.node(n).core->contracts()[0].settlement_status, "agreed") << n;
+    EXPECT_TRUE(c.node(n).core->contracts()[0].peer_anchored) << n;
+    EXPECT_EQ(c.node(n).core->stats().deals_retired, 1u) << n;
+    // The transcript now comes from the ledger: exactly its message entries.
+    auto messages = c.node(n).core->negotiation_messages(s.id);
+    ASSERT_TRUE(messages.has_value()) << n << ": " << messages.error().to_string();
+    std::vector<Bytes> stored;
+    for (const auto& e : c.node(n).ledger.entries()) {
+      if (e.kind == static_cast<std::uint16_t>(ledger::EntryKind::kNegotiationMessage)) stored.push_back(e.payload);
+    }
+    EXPECT_EQ(*messages, stored) << n;
+    EXPECT_EQ(stored.size(), 2u) << n;
+  }
+  // The seller lost our receipts (say) and sends its own again: the buyer
+  // answers with a fresh anchor receipt and its stored settlement receipt.
+  Cluster::Node& buyer = c.node("buyer");
+  Bytes our_settlement;
+  std::vector<Bytes> sellers;
+  for (const auto& e : buyer.ledger.entries()) {
+    auto env = protocol::open_envelope(e.payload);
+    if (!env) continue;
+    const bool by_seller = env->info.sender == c.node("seller1").node_key.public_key();
+    if (env->info.kind == protocol::PayloadKind::ANCHOR_RECEIPT && by_seller) sellers.push_back(e.payload);
+    if (env->info.kind == protocol::PayloadKind::SETTLEMENT_RECEIPT) {
+      (by_seller ? sellers.emplace_back(e.payload) : our_settlement) = e.payload;
+    }
+  }
+  ASSERT_EQ(sellers.size(), 2u);
+  ASSERT_FALSE(our_settlement.empty());
+  c.network().clear();
+  for (const Bytes& b : sellers) c.handle(buyer, PeerMessage{c.org("seller1"), b});
+  std::vector<protocol::PayloadKind> kinds;
+  for (const Cluster::Packet& p : c.network()) {
+    auto env = protocol::open_envelope(p.envelope);
+    ASSERT_TRUE(env.has_value()) << env.error().to_string();
+    EXPECT_EQ(env->info.sender, buyer.node_key.public_key());
+    kinds.push_back(env->info.kind);
+    if (env->info.kind == protocol::PayloadKind::SETTLEMENT_RECEIPT) {
+      EXPECT_EQ(p.envelope, our_settlement);
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<protocol::PayloadKind>{protocol::PayloadKind::ANCHOR_RECEIPT,
+                                                       protocol::PayloadKind::SETTLEMENT_RECEIPT}));
+  c.run();  // The seller takes them as duplicates of what it holds.
+  for (const char* n : {"buyer", "seller1"}) {
+    EXPECT_EQ(c.node(n).core->stats().verification_failures, 0u) << n;
+    for (const auto& a : c.node(n).alarms) ADD_FAILURE() << n << ": " << a.type << " " << a.detail;
+  }
 }
 
 TEST_F(DealTest, GuardrailRefusesOnTheReceivingSide) {

@@ -59,6 +59,14 @@ void FakeLedger::crash() {
 
 std::size_t FakeLedger::durable_size() const { return tree_.size(); }
 
+Result<Bytes> FakeLedger::durable_payload(const crypto::Digest& id) {
+  auto it = ids_.find(id);
+  if (it == ids_.end() || !entries_[it->second].durable) {
+    return Fail(Errc::kNotFound, "no durable entry has id " + to_hex(id));
+  }
+  return entries_[it->second].payload;
+}
+
 Result<std::vector<crypto::Digest>> FakeLedger::consistency_proof(std::uint64_t from_size, std::uint64_t to_size) {
   if (from_size == 0 || from_size > to_size || to_size > tree_.size()) {
     return Fail(Errc::kOutOfRange, "consistency " + std::to_string(from_size) + " -> " + std::to_string(to_size) +

@@ -61,6 +61,7 @@ class FakeLedger final : public LedgerProofs {
   std::size_t durable_size() const;
   // LedgerProofs, over the durable entries.
   Result<std::vector<crypto::Digest>> consistency_proof(std::uint64_t from_size, std::uint64_t to_size) override;
+  Result<Bytes> durable_payload(const crypto::Digest& id) override;
 
  private:
   std::vector<Stored> entries_;
