@@ -28,7 +28,8 @@ Result<std::unique_ptr<Metrics>> Metrics::start(const Endpoint& at,
     m->core_counts_ = &prometheus::BuildGauge()
                            .Name("pactum_core_events")
                            .Help("Core counters since start: peer_messages_in/out, "
-                                 "verification_failures, refusals, contracts, alarms")
+                                 "verification_failures, refusals, contracts, alarms, "
+                                 "deals_retired (finished deals whose messages and receipts left memory)")
                            .Register(r);
     m->ledger_height_ = &prometheus::BuildGauge()
                              .Name("pactum_ledger_height")
@@ -96,6 +97,7 @@ void Metrics::refresh(const CoreStats& core, const net::TransportStats* transpor
     set("refusals", core.refusals);
     set("contracts", core.contracts);
     set("alarms", core.alarms);
+    set("deals_retired", core.deals_retired);
     ledger_height_->Set(static_cast<double>(ledger_height));
     if (transport != nullptr) {
       for (const net::PeerStats& p : transport->peers) {

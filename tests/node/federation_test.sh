@@ -133,7 +133,16 @@ grep -q 'pactum_ledger_commit_seconds_count' <<< "$M" || fail "metrics: no commi
 # Deals committed seconds ago: the gauges (refreshed each second) count them.
 grep -Eq '^pactum_negotiations\{state="COMMITTED"\} [1-9]' <<< "$M" || fail "metrics: no COMMITTED negotiation counted"
 grep -q '^pactum_negotiations{state="EXPIRED"} 0' <<< "$M" || fail "metrics: states without negotiations are not 0"
+grep -Eq '^pactum_core_events\{counter="deals_retired"\} [1-9]' <<< "$M" || fail "metrics: no finished deal retired"
 ok "metrics expose ledger height, peer states, commit latency, negotiations by state"
+# A finished deal's transcript leaves memory; the agent API reads it back from the ledger.
+get buyer "/v1/negotiations/$ID1/messages" | jq_ "'\n'.join(d['messages'])" > id1.b64
+[[ $(wc -l < id1.b64) -eq 3 ]] || fail "transcript of $ID1: $(wc -l < id1.b64) messages, not 3"
+while read -r m; do
+  base64 -d <<< "$m" > msg.bin
+  "$PACTUM" decode msg.bin >/dev/null || fail "a message of the finished deal $ID1 does not decode"
+done < id1.b64
+ok "the finished deal's 3 messages, read back from the ledger, decode"
 for n in buyer sellera sellerb; do
   kill -TERM "$(cat $n/pid)"
   set +e; wait "$(cat $n/pid)"; rc=$?; set -e
