@@ -123,13 +123,20 @@ Result<void> Daemon::open_and_restore(const CoreFactory& make_core) {
 
 Result<void> Daemon::start_io() {
   LedgerWorker::Callbacks cb;
+  // What a commit made sendable (relays, receipts) goes out at once, in one
+  // outbox job, not after a trip to the back of the io queue: that trip is
+  // a round's wait whenever the io thread is busy.
   cb.on_done = [this](std::vector<AppendDone> done) {
     for (AppendDone& d : done) {
       if (!d.ok) log_event(warn, "append_failed", {{"append_id", d.append_id}, {"error", d.error}});
       feed(d);
     }
+    flush_sends();
   };
-  cb.on_checkpoint = [this](CheckpointTaken cp) { feed(cp); };
+  cb.on_checkpoint = [this](CheckpointTaken cp) {
+    feed(cp);
+    flush_sends();
+  };
   cb.on_commit = [this](double secs, std::size_t n) {
     if (metrics_) metrics_->observe_commit(secs, n);
   };
