@@ -206,10 +206,10 @@ bool Connection::consume_token() {
   return true;
 }
 
-void Connection::enqueue(ByteSpan frame) {
+void Connection::enqueue(ByteSpan frame, bool write_now) {
   if (closed_) return;
   out_.insert(out_.end(), frame.begin(), frame.end());
-  flush();
+  if (write_now) flush();
 }
 
 void Connection::set_ack(std::uint64_t stream_id, std::uint64_t seq) {

@@ -75,8 +75,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Acceptor: the socket is connected; handshake.
   void accept();
 
-  // Appends an encoded frame to the write buffer and starts writing.
-  void enqueue(ByteSpan frame);
+  // Appends an encoded frame to the write buffer and, with `write_now`,
+  // starts writing. Callers queuing several frames pass false and call
+  // flush() after the last, so they leave in one TLS write: a write in
+  // flight holds back the rest until its completion runs on the io thread.
+  void enqueue(ByteSpan frame, bool write_now = true);
+  // Starts writing what is buffered; while a write is in flight its
+  // completion does.
+  void flush();
   // Sends Ack(stream, seq) before the next buffered frames; coalesces.
   void set_ack(std::uint64_t stream_id, std::uint64_t seq);
   // Bytes buffered or being written.
@@ -102,7 +108,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handle_frames();
   bool handle_frame(ByteSpan body);  // False when the connection closed.
   bool consume_token();
-  void flush();
   void hard_close();
   void arm_watchdog();
   void arm_heartbeat();

@@ -226,14 +226,17 @@ void TransportCore::on_writable(Connection& conn) {
 void TransportCore::pump(Peer& p) {
   if (!p.conn) return;
   Connection& conn = *p.conn;
+  bool queued = false;
   while (p.next_send < p.pending.size() && conn.can_take_more()) {
     const Outbox::Entry& e = p.pending[p.next_send];
     Result<Bytes> frame = encode_deliver(e.seq, e.payload);
     if (!frame) return conn.close(CloseReason::kStorage, frame.error().to_string());
-    conn.enqueue(*frame);
+    conn.enqueue(*frame, false);
+    queued = true;
     ++p.next_send;
     ++p.stats.frames_out;
   }
+  if (queued) conn.flush();  // One write for all of them.
 }
 
 void TransportCore::on_closed(Connection& conn, CloseReason reason, const std::string& detail) {
