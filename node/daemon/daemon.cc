@@ -127,10 +127,13 @@ Result<void> Daemon::start_io() {
   // outbox job, not after a trip to the back of the io queue: that trip is
   // a round's wait whenever the io thread is busy.
   cb.on_done = [this](std::vector<AppendDone> done) {
+    holding_appends_ = true;  // The entries these make due reach the worker in one call.
     for (AppendDone& d : done) {
       if (!d.ok) log_event(warn, "append_failed", {{"append_id", d.append_id}, {"error", d.error}});
       feed(d);
     }
+    holding_appends_ = false;
+    submit_appends();
     flush_sends();
   };
   cb.on_checkpoint = [this](CheckpointTaken cp) {
@@ -220,11 +223,7 @@ void Daemon::apply(std::vector<Effect> effects) {
     if (auto* s = std::get_if<SendToPeer>(&fx)) {
       unsent_.emplace_back(s->to, std::move(s->envelope));
     } else if (auto* a = std::get_if<AppendToLedger>(&fx)) {
-      const std::uint64_t id = a->append_id;
-      if (auto r = worker_->submit(std::move(*a)); !r) {
-        // The core hears of the failure like of a failed commit and may retry.
-        feed(AppendDone{id, false, 0, r.error().to_string(), {}});
-      }
+      unsubmitted_.push_back(std::move(*a));
     } else if (auto* r = std::get_if<AgentReply>(&fx)) {
       log_event(info, "agent_reply", {{"request_id", r->request_id}, {"ok", r->ok},
                                       {"code", r->code}, {"negotiation_id", digest_hex(r->negotiation_id)},
@@ -246,7 +245,21 @@ void Daemon::apply(std::vector<Effect> effects) {
       if (metrics_) metrics_->count_alarm(al->type);
     }
   }
+  if (!holding_appends_) submit_appends();
   schedule_flush();
+}
+
+void Daemon::submit_appends() {
+  if (unsubmitted_.empty()) return;
+  std::vector<AppendToLedger> batch;
+  batch.swap(unsubmitted_);
+  std::vector<std::uint64_t> ids;
+  ids.reserve(batch.size());
+  for (const AppendToLedger& a : batch) ids.push_back(a.append_id);
+  if (auto r = worker_->submit(std::move(batch)); !r) {
+    // The core hears of the failure like of a failed commit and may retry.
+    for (std::uint64_t id : ids) feed(AppendDone{id, false, 0, r.error().to_string(), {}});
+  }
 }
 
 void Daemon::schedule_flush() {
@@ -314,7 +327,7 @@ void Daemon::shutdown(std::function<void()> done) {
 
 void Daemon::drain_step(std::chrono::steady_clock::time_point deadline) {
   flush_sends();
-  bool idle = worker_->pending() == 0 && unsent_.empty();
+  bool idle = worker_->pending() == 0 && unsubmitted_.empty() && unsent_.empty();
   if (!idle && std::chrono::steady_clock::now() < deadline) {
     tick_timer_.expires_after(std::chrono::milliseconds(10));
     tick_timer_.async_wait([this, deadline](boost::system::error_code) { drain_step(deadline); });

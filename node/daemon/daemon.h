@@ -70,6 +70,8 @@ class Daemon final : public ApiBackend {
   Result<void> start_io();
   void feed(const Event& event);
   void apply(std::vector<Effect> effects);
+  // Hands the appends effects asked for to the ledger worker in one call.
+  void submit_appends();
   void flush_sends();
   // Posts one flush_sends() after the handlers already queued on the io
   // thread, so the sends of all events handled meanwhile (a group commit's
@@ -93,6 +95,8 @@ class Daemon final : public ApiBackend {
   std::unique_ptr<ApiServer> api_;
   boost::asio::steady_timer tick_timer_;
   std::deque<std::pair<OrgKey, Bytes>> unsent_;          // Sends not yet in the outbox, in order.
+  std::vector<AppendToLedger> unsubmitted_;              // Appends not yet with the worker, in order.
+  bool holding_appends_ = false;                         // A batch of events is being fed: submit after it.
   bool flush_posted_ = false;                              // A schedule_flush() is queued.
   std::map<std::uint64_t, ReplyFn> replies_;             // Agent requests awaiting the core.
   std::map<OrgKey, Bytes> peer_checkpoints_;             // From each peer's latest Hello.

@@ -17,14 +17,15 @@ LedgerWorker::LedgerWorker(boost::asio::io_context& io, ledger::Ledger& ledger,
 
 LedgerWorker::~LedgerWorker() { stop(); }
 
-Result<void> LedgerWorker::submit(AppendToLedger append) {
+Result<void> LedgerWorker::submit(std::vector<AppendToLedger> appends) {
   std::lock_guard lock(mu_);
   if (stopping_) return Fail(Errc::kInvalidArgument, "ledger worker stopped");
-  if (queue_.size() >= kAppendQueueMax) {
-    return Fail(Errc::kLimitExceeded, "ledger append queue holds " +
-                                          std::to_string(queue_.size()) + " entries");
+  if (queue_.size() + appends.size() > kAppendQueueMax) {
+    return Fail(Errc::kLimitExceeded, "ledger append queue holds " + std::to_string(queue_.size()) +
+                                          " entries; " + std::to_string(appends.size()) + " more would pass " +
+                                          std::to_string(kAppendQueueMax));
   }
-  queue_.push_back(std::move(append));
+  for (AppendToLedger& a : appends) queue_.push_back(std::move(a));
   cv_.notify_one();
   return Ok();
 }

@@ -41,8 +41,10 @@ class LedgerWorker {
   LedgerWorker(const LedgerWorker&) = delete;
   LedgerWorker& operator=(const LedgerWorker&) = delete;
 
-  // Queues one append. kLimitExceeded past kAppendQueueMax (nothing queued).
-  Result<void> submit(AppendToLedger append);
+  // Queues appends in order, all or none: kLimitExceeded past
+  // kAppendQueueMax. One call per io handler, so the worker wakes once and
+  // its next commit takes all of them.
+  Result<void> submit(std::vector<AppendToLedger> appends);
   // Appends queued or being committed whose AppendDone is not yet posted.
   std::size_t pending() const;
   // Finishes the queue, then joins the thread. Idempotent.
