@@ -72,10 +72,11 @@ class Daemon final : public ApiBackend {
   void apply(std::vector<Effect> effects);
   // Hands the appends effects asked for to the ledger worker in one call.
   void submit_appends();
+  // A group commit's completions flush their sends directly (they are a
+  // round's relay); sends of other events (a burst of peer frames) wait for
+  // one flush_sends() posted after the handlers already queued, so they
+  // share one outbox commit.
   void flush_sends();
-  // Posts one flush_sends() after the handlers already queued on the io
-  // thread, so the sends of all events handled meanwhile (a group commit's
-  // AppendDones, a burst of peer frames) share one outbox commit.
   void schedule_flush();
   void on_tick();
   void drain_step(std::chrono::steady_clock::time_point deadline);
