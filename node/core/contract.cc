@@ -201,6 +201,7 @@ void CoreImpl::make_settlement_receipt(Deal& d) {
   PACTUM_ASSERT(decoded.has_value());  // We just encoded it.
   auto hash = protocol::message_hash(decoded->root().getBody());
   PACTUM_ASSERT(hash.has_value());
+  d.our_settlement_receipt_id = *hash;
   // The partner gets the receipt once it is durable here.
   PendingAppend p;
   p.deal = d.id;

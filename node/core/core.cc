@@ -394,12 +394,14 @@ Result<std::vector<Bytes>> CoreImpl::negotiation_messages(const Digest& negotiat
     if (!d.escalated.empty()) out.push_back(d.escalated);
     return out;
   }
+  const protocol::Negotiation* n = engine_.find(negotiation_id);
+  PACTUM_ASSERT(n != nullptr);  // A retired deal was anchored: the engine holds it for good.
   std::vector<Bytes> out;
-  out.reserve(d.message_ids.size());
-  for (const Digest& id : d.message_ids) {
-    auto payload = proofs_->durable_payload(id);
+  out.reserve(n->transcript.size());
+  for (const protocol::TranscriptEntry& e : n->transcript) {
+    auto payload = proofs_->durable_payload(e.hash);
     if (!payload) {
-      return Fail(payload.error().code, "message " + to_hex(id) + " of finished negotiation " +
+      return Fail(payload.error().code, "message " + to_hex(e.hash) + " of finished negotiation " +
                                             to_hex(ByteSpan(negotiation_id.data(), 16)) + ": " +
                                             payload.error().to_string());
     }

@@ -62,12 +62,14 @@ struct Deal {
 
   std::uint64_t answered_epoch = 0;   // Last connect epoch we re-sent receipts in answer.
 
+  Digest our_settlement_receipt_id{};  // Its message hash: its ledger id.
+
   // Retired (CoreImpl::maybe_retire): finished, so its messages, the offers
-  // not accepted and the four receipts left memory; what the deal still
-  // answers for is read back from the ledger by these ids.
+  // not accepted and the four receipts left memory. What the deal still
+  // answers for is read back from the ledger: the messages by the hashes in
+  // the engine's transcript (one per message, in order), our settlement
+  // receipt by its id.
   bool retired = false;
-  std::vector<Digest> message_ids;    // Ledger ids of `messages`, in order.
-  Digest our_settlement_receipt_id{};
 
   bool has_peer_anchor_receipt() const { return retired || !peer_anchor_receipt.empty(); }
   bool has_peer_settlement_receipt() const { return retired || !peer_settlement_receipt.empty(); }

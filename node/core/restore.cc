@@ -224,6 +224,7 @@ Result<void> CoreImpl::restore_envelope(std::uint16_t kind, ByteSpan payload) {
       if (d == nullptr) return Ok();
       if (env.info.sender == node_key_->public_key()) {
         d->our_settlement_receipt = std::move(stored);
+        d->our_settlement_receipt_id = env.info.message_hash;
       } else {
         d->peer_settlement_receipt = std::move(stored);
         PACTUM_TRY(d->peer_settlement_digest, protocol::read_hash(r.getSettlementDigest(), "settlementDigest"));
