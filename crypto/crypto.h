@@ -126,6 +126,51 @@ class DomainMessage {
 Result<void> verify(const PublicKey& key, const DomainMessage& message, const Signature& sig);
 Result<void> verify_raw(const PublicKey& key, ByteSpan message, const Signature& sig);
 
+// A bounded memo of signatures that verified, for a process that checks the
+// same signature again and again: a node meets its peer's checkpoint note in
+// every receipt that cites it, and a receipt that came before its contract
+// again when the contract is anchored. While a VerifyMemo::Use is alive on a
+// thread, verify() and verify_raw() on that thread first look up
+// BLAKE2b-256(key || signature || message) and record it after a successful
+// check. Failures are never recorded, so a memo changes how long a
+// verification takes, never its outcome. Direct-mapped, kSlots entries (1
+// MiB at most): a newer signature evicts an older one in its slot.
+// Thread-safe; a Use is per thread and nests.
+class VerifyMemo {
+ public:
+  static constexpr std::size_t kSlots = std::size_t{1} << 15;
+  struct Stats {
+    std::uint64_t hits = 0;    // Verifications answered by the memo.
+    std::uint64_t misses = 0;  // Verifications done (successful or not).
+  };
+  class Use {
+   public:
+    explicit Use(VerifyMemo& memo);
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    ~Use();
+
+   private:
+    VerifyMemo* previous_;
+  };
+
+  VerifyMemo();
+  VerifyMemo(const VerifyMemo&) = delete;
+  VerifyMemo& operator=(const VerifyMemo&) = delete;
+  ~VerifyMemo();
+  Stats stats() const;
+
+ private:
+  friend Result<void> verify_raw(const PublicKey&, ByteSpan, const Signature&);
+  static VerifyMemo* current();  // This thread's innermost Use, or null.
+  static Digest tag(const PublicKey& key, ByteSpan message, const Signature& sig);
+  bool seen(const Digest& tag);
+  void remember(const Digest& tag);
+
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // ---- ids and text forms ----
 
 // Key id: the first 8 bytes of SHA-256("pactum-key-id" || 0x00 || key), hex. For display.

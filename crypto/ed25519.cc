@@ -115,10 +115,17 @@ Result<void> verify(const PublicKey& key, const DomainMessage& message, const Si
 }
 
 Result<void> verify_raw(const PublicKey& key, ByteSpan message, const Signature& sig) {
+  VerifyMemo* memo = VerifyMemo::current();
+  Digest tag{};
+  if (memo != nullptr) {
+    tag = VerifyMemo::tag(key, message, sig);
+    if (memo->seen(tag)) return Ok();
+  }
   // libsodium 1.0.18 also rejects non-canonical S, small-order R and keys.
   if (crypto_sign_verify_detached(sig.data(), message.data(), message.size(), key.data()) != 0) {
     return Fail(Errc::kBadSignature, "Ed25519 signature does not verify under key " + key_id(key));
   }
+  if (memo != nullptr) memo->remember(tag);
   return Ok();
 }
 

@@ -96,6 +96,7 @@ Result<void> Daemon::open_and_restore(const CoreFactory& make_core) {
   core_ = std::move(*core);
 
   // Replay our own ledger so in-flight negotiations and deals resume.
+  crypto::VerifyMemo::Use memo(signatures_);
   const std::uint64_t size = ledger_->size();
   for (std::uint64_t i = 0; i < size; ++i) {
     PACTUM_TRY(ledger::Entry e, ledger_->entry(i));
@@ -216,7 +217,14 @@ Ports Daemon::ports() const {
                metrics_ ? metrics_->port() : std::uint16_t{0}};
 }
 
-void Daemon::feed(const Event& event) { apply(core_->handle(event)); }
+void Daemon::feed(const Event& event) {
+  std::vector<Effect> effects;
+  {
+    crypto::VerifyMemo::Use memo(signatures_);
+    effects = core_->handle(event);
+  }
+  apply(std::move(effects));
+}
 
 void Daemon::apply(std::vector<Effect> effects) {
   for (Effect& fx : effects) {
@@ -307,7 +315,7 @@ void Daemon::on_tick() {
   if (metrics_ && steady - last_refresh_ >= std::chrono::seconds(1)) {
     last_refresh_ = steady;
     net::TransportStats ts = transport_ ? transport_->stats() : net::TransportStats{};
-    metrics_->refresh(core_->stats(), &ts, ledger_->size());
+    metrics_->refresh(core_->stats(), &ts, ledger_->size(), signatures_.stats());
   }
   tick_timer_.expires_after(std::chrono::milliseconds(config_.limits.tick_ms));
   tick_timer_.async_wait([this](boost::system::error_code ec) {

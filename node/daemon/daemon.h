@@ -87,6 +87,7 @@ class Daemon final : public ApiBackend {
   DaemonConfig config_;
   NodeIdentity identity_;
   std::unique_ptr<Nonces> nonces_;
+  crypto::VerifyMemo signatures_;                        // Used while the core runs (feed, restore).
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<Proofs> proofs_;                       // The core's LedgerProofs over ledger_.
   std::unique_ptr<NodeCore> core_;

@@ -36,6 +36,12 @@ Result<std::unique_ptr<Metrics>> Metrics::start(const Endpoint& at,
                              .Help("Entries durably committed to the node's ledger")
                              .Register(r)
                              .Add({});
+    m->signature_checks_ = &prometheus::BuildGauge()
+                                .Name("pactum_signature_checks")
+                                .Help("Ed25519 signature checks of the node core since start, by outcome: "
+                                      "verified (the curve check ran, whatever its result), "
+                                      "memo_hit (a signature that already verified, met again)")
+                                .Register(r);
     m->peer_state_ = &prometheus::BuildGauge()
                           .Name("pactum_peer_state")
                           .Help("Peer link state: 0 disconnected, 1 connecting, 2 connected, 3 backoff")
@@ -81,7 +87,8 @@ std::uint16_t Metrics::port() const {
   return ports.empty() ? 0 : static_cast<std::uint16_t>(ports.front());
 }
 
-void Metrics::refresh(const CoreStats& core, const net::TransportStats* transport, std::uint64_t ledger_height) {
+void Metrics::refresh(const CoreStats& core, const net::TransportStats* transport,
+                      std::uint64_t ledger_height, const crypto::VerifyMemo::Stats& signatures) {
   try {
     // Every state but INIT (a negotiation leaves it with its first message), zeros included.
     for (std::size_t s = 1; s < protocol::kNegStateCount; ++s) {
@@ -99,6 +106,8 @@ void Metrics::refresh(const CoreStats& core, const net::TransportStats* transpor
     set("alarms", core.alarms);
     set("deals_retired", core.deals_retired);
     ledger_height_->Set(static_cast<double>(ledger_height));
+    signature_checks_->Add({{"outcome", "verified"}}).Set(static_cast<double>(signatures.misses));
+    signature_checks_->Add({{"outcome", "memo_hit"}}).Set(static_cast<double>(signatures.hits));
     if (transport != nullptr) {
       for (const net::PeerStats& p : transport->peers) {
         frames_->Add({{"peer", p.name}, {"direction", "in"}}).Set(static_cast<double>(p.frames_in));

@@ -44,8 +44,8 @@ class Metrics {
   std::uint16_t port() const;  // The bound port (listen.metrics may say 0).
 
   // Mirrors the core's and transport's state into gauges.
-  void refresh(const CoreStats& core,
-               const net::TransportStats* transport, std::uint64_t ledger_height);
+  void refresh(const CoreStats& core, const net::TransportStats* transport,
+               std::uint64_t ledger_height, const crypto::VerifyMemo::Stats& signatures);
   void observe_commit(double seconds, std::size_t entries);
   void count_alarm(const std::string& type);
   void count_api_request(const std::string& route, unsigned status);
@@ -59,6 +59,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* frames_ = nullptr;
   prometheus::Family<prometheus::Gauge>* core_counts_ = nullptr;
   prometheus::Gauge* ledger_height_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* signature_checks_ = nullptr;
   prometheus::Family<prometheus::Gauge>* peer_state_ = nullptr;
   prometheus::Histogram* commit_seconds_ = nullptr;
   prometheus::Counter* committed_entries_ = nullptr;
