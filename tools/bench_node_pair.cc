@@ -222,7 +222,12 @@ Result<void> NodePair::Impl::start_node(std::size_t i, const std::string& dir, s
                            stamp(node, kind, hash, at);
                          }));
   };
-  PACTUM_TRY(n.daemon, nd::Daemon::start(*n.io, std::move(c), std::move(id), factory));
+  // The node's signature checks on its preverifier thread count as the node's.
+  auto verifier_thread = [i] {
+    set_thread_count_group(i == kBuyer ? CountGroup::kBuyerNode : CountGroup::kSellerNode);
+    pthread_setname_np(pthread_self(), i == kBuyer ? "verify-buyer" : "verify-seller");
+  };
+  PACTUM_TRY(n.daemon, nd::Daemon::start(*n.io, std::move(c), std::move(id), factory, verifier_thread));
   n.thread = std::thread([&n, i] {
     set_thread_count_group(i == kBuyer ? CountGroup::kBuyerNode : CountGroup::kSellerNode);
     // Named, so that `perf report --sort comm` tells each node's io thread apart.

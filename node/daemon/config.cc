@@ -24,7 +24,8 @@ const std::set<std::string, std::less<>> kListenKeys = {"peer", "api", "metrics"
 const std::set<std::string, std::less<>> kPartnerKeys = {"name", "org_root", "address"};
 const std::set<std::string, std::less<>> kLimitKeys = {"api_body_bytes", "api_connections",
                                                        "sse_subscribers", "tick_ms",
-                                                       "open_negotiations_per_peer"};
+                                                       "open_negotiations_per_peer",
+                                                       "peer_frames_per_second", "peer_frames_burst"};
 
 tl::unexpected<Error> bad(std::string_view key, const std::string& what) {
   return Fail(Errc::kBadConfig, std::string(key) + ": " + what);
@@ -228,6 +229,12 @@ Result<void> parse_limits(const toml::table& root, DaemonConfig& c) {
                                         net::kOpenNegotiationsPerPeerMax,
                                         net::kOpenNegotiationsPerPeerDefault));
   c.limits.open_negotiations_per_peer = static_cast<std::uint32_t>(open);
+  PACTUM_TRY(std::int64_t rate, get_int(*t, "limits", "peer_frames_per_second", 1, net::kFramesPerSecondMax,
+                                        net::kFramesPerSecondDefault));
+  PACTUM_TRY(std::int64_t burst, get_int(*t, "limits", "peer_frames_burst", 1, net::kFramesPerSecondMax,
+                                         net::kFramesBurstDefault));
+  c.limits.peer_frames_per_second = static_cast<std::uint32_t>(rate);
+  c.limits.peer_frames_burst = static_cast<std::uint32_t>(burst);
   return Ok();
 }
 

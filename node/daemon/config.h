@@ -50,6 +50,8 @@ struct DaemonLimits {
   std::size_t sse_subscribers = 0;
   std::uint32_t tick_ms = 0;
   std::uint32_t open_negotiations_per_peer = 0;  // Default net::kOpenNegotiationsPerPeerDefault.
+  std::uint32_t peer_frames_per_second = 0;      // Default net::kFramesPerSecondDefault.
+  std::uint32_t peer_frames_burst = 0;           // Default net::kFramesBurstDefault.
 };
 
 struct DaemonConfig {

@@ -53,15 +53,17 @@ Daemon::Daemon(boost::asio::io_context& io, DaemonConfig config, NodeIdentity id
 
 Daemon::~Daemon() {
   if (api_) api_->stop();
+  if (preverifier_) preverifier_->stop();
   if (transport_) transport_->stop();
   if (worker_) worker_->stop();
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::start(boost::asio::io_context& io, DaemonConfig config,
-                                              NodeIdentity identity, CoreFactory make_core) {
+                                              NodeIdentity identity, CoreFactory make_core,
+                                              std::function<void()> on_thread_start) {
   std::unique_ptr<Daemon> d(new Daemon(io, std::move(config), std::move(identity)));
   PACTUM_CHECK(d->open_and_restore(make_core));
-  PACTUM_CHECK(d->start_io());
+  PACTUM_CHECK(d->start_io(std::move(on_thread_start)));
   return d;
 }
 
@@ -122,7 +124,7 @@ Result<void> Daemon::open_and_restore(const CoreFactory& make_core) {
   return Ok();
 }
 
-Result<void> Daemon::start_io() {
+Result<void> Daemon::start_io(std::function<void()> on_thread_start) {
   LedgerWorker::Callbacks cb;
   // What a commit made sendable (relays, receipts) goes out at once, in one
   // outbox job, not after a trip to the back of the io queue: that trip is
@@ -149,6 +151,7 @@ Result<void> Daemon::start_io() {
                                            std::move(cb));
 
   PACTUM_TRY(metrics_, Metrics::start(config_.metrics_listen, config_.partners));
+  preverifier_ = std::make_unique<Preverifier>(io_, signatures_, std::move(on_thread_start));
 
   net::TransportConfig tc;
   tc.listen_host = config_.peer_listen.host;
@@ -162,8 +165,13 @@ Result<void> Daemon::start_io() {
   }
   tc.data_dir = config_.data_dir;
   tc.limits.open_negotiations_max = config_.limits.open_negotiations_per_peer;
+  if (config_.limits.peer_frames_per_second != 0) tc.limits.frames_per_second = config_.limits.peer_frames_per_second;
+  if (config_.limits.peer_frames_burst != 0) tc.limits.frames_burst = config_.limits.peer_frames_burst;
   net::Handlers h;
-  h.on_message = [this](const OrgKey& from, Bytes payload) { feed(PeerMessage{from, std::move(payload)}); };
+  h.on_message = [this](const OrgKey& from, Bytes payload) {
+    if (!preverifier_->offload()) return feed(PeerMessage{from, std::move(payload)});
+    preverifier_->submit(std::move(payload), [this, from](Bytes checked) { feed(PeerMessage{from, std::move(checked)}); });
+  };
   h.on_peer_checkpoint = [this](const OrgKey& peer, Bytes cp) {
     peer_checkpoints_[peer] = std::move(cp);
   };
@@ -218,12 +226,14 @@ Ports Daemon::ports() const {
 }
 
 void Daemon::feed(const Event& event) {
+  const auto start = std::chrono::steady_clock::now();
   std::vector<Effect> effects;
   {
     crypto::VerifyMemo::Use memo(signatures_);
     effects = core_->handle(event);
   }
   apply(std::move(effects));
+  if (preverifier_) preverifier_->note_io_busy(std::chrono::steady_clock::now() - start, std::chrono::steady_clock::now());
 }
 
 void Daemon::apply(std::vector<Effect> effects) {
@@ -335,12 +345,14 @@ void Daemon::shutdown(std::function<void()> done) {
 
 void Daemon::drain_step(std::chrono::steady_clock::time_point deadline) {
   flush_sends();
-  bool idle = worker_->pending() == 0 && unsubmitted_.empty() && unsent_.empty();
+  bool idle = preverifier_->pending() == 0 && worker_->pending() == 0 && unsubmitted_.empty() &&
+              unsent_.empty();
   if (!idle && std::chrono::steady_clock::now() < deadline) {
     tick_timer_.expires_after(std::chrono::milliseconds(10));
     tick_timer_.async_wait([this, deadline](boost::system::error_code) { drain_step(deadline); });
     return;
   }
+  preverifier_->stop();
   worker_->stop();
   transport_->stop();
   log_event(idle ? info : warn, "stopped", {{"ledger_size", ledger_->size()},

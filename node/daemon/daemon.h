@@ -5,6 +5,9 @@
 //   AgentReply     -> the agent API request that submitted the envelope
 //   AgentNotice    -> the agent API's event stream
 //   Alarm          -> a warning log line and a metric
+// Peer frames and agent submissions have their signatures checked on the
+// Preverifier's thread before they are fed, so the core's checks of them
+// are memo hits and the io thread is free meanwhile.
 // A timer feeds Tick events; checkpoints are signed after appends and fed
 // back as CheckpointTaken. At start-up our ledger is replayed into
 // NodeCore::restore(), so in-flight negotiations resume.
@@ -25,6 +28,7 @@
 #include "node/daemon/config.h"
 #include "node/daemon/ledger_worker.h"
 #include "node/daemon/metrics.h"
+#include "node/daemon/preverifier.h"
 #include "node/net/transport.h"
 
 namespace pactum::node::daemon {
@@ -42,8 +46,11 @@ class Daemon final : public ApiBackend {
   // the API and metrics, and the tick timer. Errors name what failed:
   // kBadConfig from the core (e.g. a policy that does not load), kIo for an
   // address that cannot be bound, ledger errors for a corrupt data_dir.
+  // `on_thread_start`, when set, runs first on the preverifier's thread
+  // (naming it, or counting its work in a benchmark).
   static Result<std::unique_ptr<Daemon>> start(boost::asio::io_context& io, DaemonConfig config,
-                                               NodeIdentity identity, CoreFactory make_core);
+                                               NodeIdentity identity, CoreFactory make_core,
+                                               std::function<void()> on_thread_start = {});
   ~Daemon() override;
 
   Ports ports() const;
@@ -67,7 +74,7 @@ class Daemon final : public ApiBackend {
  private:
   Daemon(boost::asio::io_context& io, DaemonConfig config, NodeIdentity identity);
   Result<void> open_and_restore(const CoreFactory& make_core);
-  Result<void> start_io();
+  Result<void> start_io(std::function<void()> on_thread_start);
   void feed(const Event& event);
   void apply(std::vector<Effect> effects);
   // Hands the appends effects asked for to the ledger worker in one call.
@@ -92,6 +99,7 @@ class Daemon final : public ApiBackend {
   std::unique_ptr<Proofs> proofs_;                       // The core's LedgerProofs over ledger_.
   std::unique_ptr<NodeCore> core_;
   std::unique_ptr<LedgerWorker> worker_;
+  std::unique_ptr<Preverifier> preverifier_;             // Checks inbound envelopes into signatures_.
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ApiServer> api_;

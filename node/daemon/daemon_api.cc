@@ -15,7 +15,11 @@ Result<void> Daemon::submit(Bytes envelope, ReplyFn done) {
   }
   const std::uint64_t id = next_request_++;
   replies_[id] = std::move(done);
-  feed(AgentSubmit{id, std::move(envelope)});
+  if (!preverifier_->offload()) {
+    feed(AgentSubmit{id, std::move(envelope)});
+  } else {
+    preverifier_->submit(std::move(envelope), [this, id](Bytes checked) { feed(AgentSubmit{id, std::move(checked)}); });
+  }
   return Ok();
 }
 

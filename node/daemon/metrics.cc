@@ -42,6 +42,11 @@ Result<std::unique_ptr<Metrics>> Metrics::start(const Endpoint& at,
                                       "verified (the curve check ran, whatever its result), "
                                       "memo_hit (a signature that already verified, met again)")
                                 .Register(r);
+    m->peer_rate_pauses_ = &prometheus::BuildGauge()
+                                .Name("pactum_peer_rate_pauses")
+                                .Help("Times reading from a peer paused because it sent more than "
+                                      "limits.peer_frames_per_second")
+                                .Register(r);
     m->peer_state_ = &prometheus::BuildGauge()
                           .Name("pactum_peer_state")
                           .Help("Peer link state: 0 disconnected, 1 connecting, 2 connected, 3 backoff")
@@ -113,6 +118,7 @@ void Metrics::refresh(const CoreStats& core, const net::TransportStats* transpor
         frames_->Add({{"peer", p.name}, {"direction", "in"}}).Set(static_cast<double>(p.frames_in));
         frames_->Add({{"peer", p.name}, {"direction", "out"}}).Set(static_cast<double>(p.frames_out));
         peer_state_->Add({{"peer", p.name}}).Set(static_cast<double>(p.state));
+        peer_rate_pauses_->Add({{"peer", p.name}}).Set(static_cast<double>(p.rate_pauses));
       }
     }
   } catch (const std::exception&) {

@@ -61,6 +61,7 @@ class Metrics {
   prometheus::Gauge* ledger_height_ = nullptr;
   prometheus::Family<prometheus::Gauge>* signature_checks_ = nullptr;
   prometheus::Family<prometheus::Gauge>* peer_state_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* peer_rate_pauses_ = nullptr;
   prometheus::Histogram* commit_seconds_ = nullptr;
   prometheus::Counter* committed_entries_ = nullptr;
   prometheus::Family<prometheus::Counter>* alarms_ = nullptr;

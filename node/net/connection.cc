@@ -22,6 +22,9 @@ std::int64_t wall_ms() {
 // A token bucket refill never needs more than this much elapsed time: the
 // bucket is full long before, and the product below stays far from overflow.
 constexpr std::uint64_t kRefillElapsedUsMax = 60'000'000;
+// A rate pause lasts at least this long, so a paced peer's frames are
+// handled a batch per wake-up rather than one per timer.
+constexpr std::chrono::microseconds kPauseMin{1000};
 
 }  // namespace
 
@@ -34,6 +37,7 @@ Connection::Connection(asio::io_context& io, void* ssl, tcp::socket socket, Role
       watchdog_(io),
       heartbeat_(io),
       linger_(io),
+      pace_(io),
       tokens_milli_(std::uint64_t{limits.frames_burst} * 1000),
       tokens_at_(Clock::now()) {}
 
@@ -98,12 +102,17 @@ void Connection::read_more() {
         self->in_.commit(n);
         if (self->established_) self->deadline_ = Clock::now() + self->limits_.idle_timeout;
         self->handle_frames();
-        self->read_more();
+        if (!self->paused_) self->read_more();
       });
 }
 
 void Connection::handle_frames() {
   for (;;) {
+    if (in_.buffered() == 0) break;
+    if (const auto wait = token_wait(); wait.count() > 0) {
+      pause_reading(wait);
+      break;
+    }
     auto next = in_.next();
     if (!next) {
       const bool too_large = next.error().code == Errc::kFrameTooLarge;
@@ -117,11 +126,7 @@ void Connection::handle_frames() {
 }
 
 bool Connection::handle_frame(ByteSpan body) {
-  if (!consume_token()) {
-    close(CloseReason::kRateLimited,
-          "more than " + std::to_string(limits_.frames_per_second) + " frames/s");
-    return false;
-  }
+  tokens_milli_ -= 1000;  // handle_frames() saw the token.
   Result<DecodedFrame> frame = decode_frame(body);
   if (!frame) {
     close(hello_seen_ ? CloseReason::kBadFrame : CloseReason::kBadHello,
@@ -192,18 +197,31 @@ bool Connection::handle_frame(ByteSpan body) {
   return false;
 }
 
-bool Connection::consume_token() {
+std::chrono::microseconds Connection::token_wait() {
   const Clock::time_point now = Clock::now();
   const auto elapsed_us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(now - tokens_at_).count());
   tokens_at_ = now;
-  const std::uint64_t refill = std::min(elapsed_us, kRefillElapsedUsMax) *
-                               std::uint64_t{limits_.frames_per_second} / 1000;
+  const std::uint64_t rate = limits_.frames_per_second;
+  const std::uint64_t refill = std::min(elapsed_us, kRefillElapsedUsMax) * rate / 1000;
   const std::uint64_t cap = std::uint64_t{limits_.frames_burst} * 1000;
   tokens_milli_ = std::min(cap, tokens_milli_ + refill);
-  if (tokens_milli_ < 1000) return false;
-  tokens_milli_ -= 1000;
-  return true;
+  if (tokens_milli_ >= 1000) return std::chrono::microseconds(0);
+  // Rounded up: after this long the bucket holds a whole token.
+  return std::chrono::microseconds(((1000 - tokens_milli_) * 1000 + rate - 1) / rate);
+}
+
+void Connection::pause_reading(std::chrono::microseconds wait) {
+  paused_ = true;
+  owner_->on_rate_paused(*this);
+  pace_.expires_after(std::max<std::chrono::microseconds>(wait, kPauseMin));
+  pace_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+    if (self->closed_ || self->torn_down_) return;
+    self->paused_ = false;
+    self->deadline_ = Clock::now() + self->limits_.idle_timeout;  // We, not the peer, were idle.
+    self->handle_frames();
+    if (!self->paused_ && !self->closed_) self->read_more();
+  });
 }
 
 void Connection::enqueue(ByteSpan frame, bool write_now) {
@@ -273,6 +291,7 @@ void Connection::hard_close() {
   watchdog_.cancel();
   heartbeat_.cancel();
   linger_.cancel();
+  pace_.cancel();
   boost::system::error_code ignored;
   stream_.lowest_layer().close(ignored);
 }

@@ -3,6 +3,12 @@
 // buffer, the write buffers and the timers; what the frames mean is decided
 // by its ConnectionOwner (the transport).
 //
+// Inbound rate: each frame takes a token from a bucket (frames_per_second,
+// frames_burst). An empty bucket pauses reading until it refills, so a peer
+// sending faster than the limit is slowed by TCP flow control, not
+// disconnected: a busy partner keeps its connection and a flooding one
+// costs at most the limit.
+//
 // Handshake: the dialer sends its Hello right after TLS and waits for the
 // acceptor's; the acceptor waits for the dialer's Hello, asks the owner to
 // admit it, and only then sends its own. Any frame other than Hello first, a
@@ -54,6 +60,8 @@ class ConnectionOwner {
                          std::string detail) = 0;
   // After the frames of one read have been handled (group the dedupe commit and the ack).
   virtual void on_read_batch_end(Connection& conn) = 0;
+  // The inbound token bucket ran empty: reading pauses until it refills.
+  virtual void on_rate_paused(Connection& conn) = 0;
   // The write window has room again.
   virtual void on_writable(Connection& conn) = 0;
   virtual void on_closed(Connection& conn, CloseReason reason, const std::string& detail) = 0;
@@ -107,7 +115,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_more();
   void handle_frames();
   bool handle_frame(ByteSpan body);  // False when the connection closed.
-  bool consume_token();
+  // Refills the bucket; zero when a frame may be taken now, else how long
+  // until one may.
+  std::chrono::microseconds token_wait();
+  // Out of tokens: stop reading (TCP pushes back on the peer) until the
+  // bucket has one again, then handle what is buffered and read on.
+  void pause_reading(std::chrono::microseconds wait);
   void hard_close();
   void arm_watchdog();
   void arm_heartbeat();
@@ -119,6 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer watchdog_;   // Handshake / idle deadline.
   asio::steady_timer heartbeat_;  // Heartbeats and write-stall checks.
   asio::steady_timer linger_;     // Bounds a graceful close.
+  asio::steady_timer pace_;       // Resumes reading after a rate pause.
+  bool paused_ = false;           // Reading stopped by the token bucket.
   Clock::time_point deadline_{};
   FrameBuffer in_;
   Bytes out_;        // Frames waiting for the next write.

@@ -65,6 +65,7 @@ class TransportCore : public ConnectionOwner,
                  std::string detail) override;
   void on_read_batch_end(Connection& conn) override;
   void on_writable(Connection& conn) override;
+  void on_rate_paused(Connection& conn) override;
   void on_closed(Connection& conn, CloseReason reason, const std::string& detail) override;
 
  private:

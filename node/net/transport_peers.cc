@@ -218,6 +218,10 @@ void TransportCore::on_ack(Connection& conn, std::uint64_t stream_id, std::uint6
   pump(*p);
 }
 
+void TransportCore::on_rate_paused(Connection& conn) {
+  if (Peer* p = peer_of(conn)) ++p->stats.rate_pauses;
+}
+
 void TransportCore::on_writable(Connection& conn) {
   Peer* p = peer_of(conn);
   if (p != nullptr && !stopped_) pump(*p);
@@ -263,7 +267,7 @@ void TransportCore::on_closed(Connection& conn, CloseReason reason, const std::s
       break;
     case CloseReason::kFrameTooLarge:
     case CloseReason::kBadFrame:
-    case CloseReason::kRateLimited:
+    case CloseReason::kRateLimited:  // Not sent since reads are paced; a peer's may say it.
       ++closed_bad_frame_;
       spdlog::warn("transport: closed {}: {}: {}", name, close_reason_name(reason), detail);
       break;
