@@ -5,9 +5,10 @@
 //   AgentReply     -> the agent API request that submitted the envelope
 //   AgentNotice    -> the agent API's event stream
 //   Alarm          -> a warning log line and a metric
-// Peer frames and agent submissions have their signatures checked on the
-// Preverifier's thread before they are fed, so the core's checks of them
-// are memo hits and the io thread is free meanwhile.
+// When the io thread nears saturation, peer frames and agent submissions
+// have their signatures checked on the Preverifier's thread before they are
+// fed (in order), so the core's checks of them are memo hits; otherwise
+// they are fed at once (preverifier.h says why).
 // A timer feeds Tick events; checkpoints are signed after appends and fed
 // back as CheckpointTaken. At start-up our ledger is replayed into
 // NodeCore::restore(), so in-flight negotiations resume.

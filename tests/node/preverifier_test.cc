@@ -100,9 +100,11 @@ TEST(Preverifier, OffloadFollowsTheIoThreadsLoad) {
   EXPECT_TRUE(p.offload());
   p.note_io_busy(2ms, t + 20ms);  // 2 of 10 ms.
   EXPECT_FALSE(p.offload());
-  p.note_io_busy(6ms, t + 30ms);  // 6 of 10 ms: above the 50 % line.
+  p.note_io_busy(7ms, t + 30ms);  // 7 of 10 ms: below the 75 % line.
+  EXPECT_FALSE(p.offload());
+  p.note_io_busy(9ms, t + 40ms);  // 9 of 10 ms.
   EXPECT_TRUE(p.offload());
-  p.note_io_busy(1ms, t + 90ms);  // A long idle gap counts as idle.
+  p.note_io_busy(1ms, t + 100ms);  // A long idle gap counts as idle.
   EXPECT_FALSE(p.offload());
 }
 
