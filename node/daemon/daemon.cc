@@ -165,12 +165,15 @@ Result<void> Daemon::start_io(std::function<void()> on_thread_start) {
   }
   tc.data_dir = config_.data_dir;
   tc.limits.open_negotiations_max = config_.limits.open_negotiations_per_peer;
-  if (config_.limits.peer_frames_per_second != 0) tc.limits.frames_per_second = config_.limits.peer_frames_per_second;
+  if (config_.limits.peer_frames_per_second != 0) {
+    tc.limits.frames_per_second = config_.limits.peer_frames_per_second;
+  }
   if (config_.limits.peer_frames_burst != 0) tc.limits.frames_burst = config_.limits.peer_frames_burst;
   net::Handlers h;
   h.on_message = [this](const OrgKey& from, Bytes payload) {
     if (!preverifier_->offload()) return feed(PeerMessage{from, std::move(payload)});
-    preverifier_->submit(std::move(payload), [this, from](Bytes checked) { feed(PeerMessage{from, std::move(checked)}); });
+    preverifier_->submit(std::move(payload),
+                         [this, from](Bytes checked) { feed(PeerMessage{from, std::move(checked)}); });
   };
   h.on_peer_checkpoint = [this](const OrgKey& peer, Bytes cp) {
     peer_checkpoints_[peer] = std::move(cp);
@@ -233,7 +236,8 @@ void Daemon::feed(const Event& event) {
     effects = core_->handle(event);
   }
   apply(std::move(effects));
-  if (preverifier_) preverifier_->note_io_busy(std::chrono::steady_clock::now() - start, std::chrono::steady_clock::now());
+  const auto end = std::chrono::steady_clock::now();
+  if (preverifier_) preverifier_->note_io_busy(end - start, end);
 }
 
 void Daemon::apply(std::vector<Effect> effects) {

@@ -18,7 +18,8 @@ Result<void> Daemon::submit(Bytes envelope, ReplyFn done) {
   if (!preverifier_->offload()) {
     feed(AgentSubmit{id, std::move(envelope)});
   } else {
-    preverifier_->submit(std::move(envelope), [this, id](Bytes checked) { feed(AgentSubmit{id, std::move(checked)}); });
+    preverifier_->submit(std::move(envelope),
+                         [this, id](Bytes checked) { feed(AgentSubmit{id, std::move(checked)}); });
   }
   return Ok();
 }
