@@ -25,7 +25,8 @@ const std::set<std::string, std::less<>> kPartnerKeys = {"name", "org_root", "ad
 const std::set<std::string, std::less<>> kLimitKeys = {"api_body_bytes", "api_connections",
                                                        "sse_subscribers", "tick_ms",
                                                        "open_negotiations_per_peer",
-                                                       "peer_frames_per_second", "peer_frames_burst"};
+                                                       "peer_frames_per_second", "peer_frames_burst",
+                                                       "signature_offload_percent"};
 
 tl::unexpected<Error> bad(std::string_view key, const std::string& what) {
   return Fail(Errc::kBadConfig, std::string(key) + ": " + what);
@@ -235,6 +236,9 @@ Result<void> parse_limits(const toml::table& root, DaemonConfig& c) {
                                          net::kFramesBurstDefault));
   c.limits.peer_frames_per_second = static_cast<std::uint32_t>(rate);
   c.limits.peer_frames_burst = static_cast<std::uint32_t>(burst);
+  PACTUM_TRY(std::int64_t offload, get_int(*t, "limits", "signature_offload_percent", 0, 100,
+                                           kSignatureOffloadPercentDefault));
+  c.limits.signature_offload_percent = static_cast<std::uint32_t>(offload);
   return Ok();
 }
 

@@ -19,6 +19,7 @@
 
 #include "base/base.h"
 #include "crypto/crypto.h"
+#include "node/daemon/daemon_limits.h"
 
 namespace pactum::node::daemon {
 
@@ -52,6 +53,7 @@ struct DaemonLimits {
   std::uint32_t open_negotiations_per_peer = 0;  // Default net::kOpenNegotiationsPerPeerDefault.
   std::uint32_t peer_frames_per_second = 0;      // Default net::kFramesPerSecondDefault.
   std::uint32_t peer_frames_burst = 0;           // Default net::kFramesBurstDefault.
+  std::uint32_t signature_offload_percent = kSignatureOffloadPercentDefault;  // 0..100.
 };
 
 struct DaemonConfig {

@@ -151,7 +151,8 @@ Result<void> Daemon::start_io(std::function<void()> on_thread_start) {
                                            std::move(cb));
 
   PACTUM_TRY(metrics_, Metrics::start(config_.metrics_listen, config_.partners));
-  preverifier_ = std::make_unique<Preverifier>(io_, signatures_, std::move(on_thread_start));
+  preverifier_ = std::make_unique<Preverifier>(io_, signatures_, config_.limits.signature_offload_percent,
+                                               std::move(on_thread_start));
 
   net::TransportConfig tc;
   tc.listen_host = config_.peer_listen.host;

@@ -7,8 +7,9 @@
 
 namespace pactum::node::daemon {
 
-Preverifier::Preverifier(boost::asio::io_context& io, crypto::VerifyMemo& memo, std::function<void()> on_start)
-    : io_(io), memo_(memo) {
+Preverifier::Preverifier(boost::asio::io_context& io, crypto::VerifyMemo& memo,
+                         std::uint32_t offload_busy_percent, std::function<void()> on_start)
+    : io_(io), memo_(memo), offload_busy_percent_(offload_busy_percent) {
   thread_ = std::thread([this, on_start = std::move(on_start)] { run(on_start); });
 }
 

@@ -10,8 +10,9 @@
 // The hand-off costs two thread wake-ups (a few hundred microseconds on a
 // busy 2-core machine, measured), more than the checks it moves (70-140 us),
 // so it pays only when the io thread is the bottleneck. offload() says when:
-// the io thread was busy more than kOffloadBusyPercent of the last
-// kLoadWindow, or items are still queued (a later one must not overtake them).
+// the io thread was busy at least the configured share of the last
+// kLoadWindow (daemon_limits.h kSignatureOffloadPercentDefault), or items
+// are still queued (a later one must not overtake them).
 //
 // Thread-safety: submit(), pending() and stop() are called on the io thread;
 // `then` runs on the io thread (posted).
@@ -33,9 +34,11 @@ namespace pactum::node::daemon {
 class Preverifier {
  public:
   using Then = std::function<void(Bytes envelope)>;
-  // `memo` is borrowed and must outlive the preverifier. `on_start`, when
-  // set, runs first on the new thread.
-  Preverifier(boost::asio::io_context& io, crypto::VerifyMemo& memo, std::function<void()> on_start = {});
+  // `memo` is borrowed and must outlive the preverifier. Items are offloaded
+  // when the io thread was at least `offload_busy_percent` busy (0: always).
+  // `on_start`, when set, runs first on the new thread.
+  Preverifier(boost::asio::io_context& io, crypto::VerifyMemo& memo, std::uint32_t offload_busy_percent,
+              std::function<void()> on_start = {});
   ~Preverifier();  // stop()s.
   Preverifier(const Preverifier&) = delete;
   Preverifier& operator=(const Preverifier&) = delete;
@@ -49,12 +52,8 @@ class Preverifier {
   // The io thread spent `busy` handling an event that ended at `now`.
   void note_io_busy(std::chrono::steady_clock::duration busy, std::chrono::steady_clock::time_point now);
   // Whether the next item should go through the thread (see above).
-  bool offload() const { return pending_ > 0 || busy_percent_ > kOffloadBusyPercent; }
+  bool offload() const { return pending_ > 0 || busy_percent_ >= offload_busy_percent_; }
   static constexpr std::chrono::milliseconds kLoadWindow{10};
-  // Near saturation, where queueing on the io thread outgrows the hand-off's
-  // cost. Chosen by that reasoning: A/B runs of 50, 75 and 90 on the 2-core
-  // VM could not tell them apart through its run-to-run spread.
-  static constexpr std::int64_t kOffloadBusyPercent = 75;
   // Checks and posts what is queued, then joins the thread. Idempotent.
   void stop();
 
@@ -63,6 +62,7 @@ class Preverifier {
 
   boost::asio::io_context& io_;
   crypto::VerifyMemo& memo_;
+  const std::int64_t offload_busy_percent_;
   std::size_t pending_ = 0;  // io thread only, as are the load figures.
   std::chrono::steady_clock::time_point window_start_{};
   std::chrono::steady_clock::duration window_busy_{};

@@ -70,6 +70,7 @@ TEST_F(ConfigTest, ValidConfigParsesExactly) {
   EXPECT_EQ(c->limits.open_negotiations_per_peer, net::kOpenNegotiationsPerPeerDefault);
   EXPECT_EQ(c->limits.peer_frames_per_second, net::kFramesPerSecondDefault);
   EXPECT_EQ(c->limits.peer_frames_burst, net::kFramesBurstDefault);
+  EXPECT_EQ(c->limits.signature_offload_percent, kSignatureOffloadPercentDefault);
   EXPECT_TRUE(c->ledger_fsync);
   EXPECT_EQ(c->log_level, "info");
 }
@@ -78,11 +79,12 @@ TEST_F(ConfigTest, LimitsAndOptionalKeysAreRead) {
   auto c = parse(valid_ +
                  "[limits]\napi_body_bytes = 4096\napi_connections = 10\nsse_subscribers = 3\n"
                  "tick_ms = 50\nopen_negotiations_per_peer = 7\npeer_frames_per_second = 300\n"
-                 "peer_frames_burst = 40\n");
+                 "peer_frames_burst = 40\nsignature_offload_percent = 0\n");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->limits.open_negotiations_per_peer, 7u);
   EXPECT_EQ(c->limits.peer_frames_per_second, 300u);
   EXPECT_EQ(c->limits.peer_frames_burst, 40u);
+  EXPECT_EQ(c->limits.signature_offload_percent, 0u);
   EXPECT_EQ(c->limits.api_body_bytes, 4096u);
   EXPECT_EQ(c->limits.api_connections, 10u);
   EXPECT_EQ(c->limits.sse_subscribers, 3u);
@@ -171,6 +173,7 @@ TEST_F(ConfigTest, BadLimitsAndPartnersAreNamed) {
       {"[limits]\nflood = 1\n", "limits.flood: unknown key"},
       {"[limits]\npeer_frames_per_second = 0\n", "limits.peer_frames_per_second: 0 is not in 1..1000000"},
       {"[limits]\npeer_frames_burst = -3\n", "limits.peer_frames_burst: -3 is not in 1..1000000"},
+      {"[limits]\nsignature_offload_percent = 101\n", "limits.signature_offload_percent: 101 is not in 0..100"},
       {p2, "partners[1].name: 'seller-a' named twice"},
       {p3, "partners[1].org_root: same key as another partner"},
   };

@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -190,6 +191,40 @@ TEST_F(DaemonTest, AppendsAreDurableCheckpointedAndRestored) {
   }
   EXPECT_EQ(log_.checkpoint_size, 3u);  // The stored checkpoint is handed over at start.
   stop();
+}
+
+// With every submission handed to the signature-check thread, a burst
+// submitted right before SIGTERM is fed to the core in order and durably
+// appended before the daemon stops: nothing queued there is lost.
+TEST_F(DaemonTest, SubmissionsQueuedForSignatureChecksKeepOrderAndSurviveShutdown) {
+  {
+    std::ofstream out((dir_ / "node.toml").string(), std::ios::app);
+    out << "signature_offload_percent = 0\n";  // Inside [limits], the file's last table.
+  }
+  start();
+  constexpr std::size_t kBurst = 40;
+  std::promise<void> drained;
+  std::size_t refused = 0;
+  asio::post(*io_, [&] {
+    for (std::size_t i = 0; i < kBurst; ++i) {
+      if (!daemon_->submit(to_bytes("burst " + std::to_string(i)), [](const AgentReply&) {})) ++refused;
+    }
+    daemon_->shutdown([&] { drained.set_value(); io_->stop(); });
+  });
+  drained.get_future().wait();
+  thread_.join();
+  daemon_.reset();
+  io_.reset();
+  EXPECT_EQ(refused, 0u);
+  ASSERT_EQ(log_.done.size(), kBurst);
+  auto lg = ledger::Ledger::open((dir_ / "data" / "ledger").string());
+  ASSERT_TRUE(lg);
+  ASSERT_EQ((*lg)->size(), kBurst);
+  for (std::uint64_t i = 0; i < kBurst; ++i) {
+    auto e = (*lg)->entry(i);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->payload, to_bytes("burst " + std::to_string(i))) << i;
+  }
 }
 
 // A ledger whose checkpoints another key signed (the node key was replaced):

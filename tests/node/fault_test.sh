@@ -88,6 +88,9 @@ setup_org sellerb seller buyer
 write_config buyer "${P[0]}" "${P[1]}" "${P[2]}" sellera "$PROXY_TO_A" sellerb "${P[6]}"
 write_config sellera "${P[3]}" "${P[4]}" "${P[5]}" buyer "$PROXY_TO_BUYER"
 write_config sellerb "${P[6]}" "${P[7]}" "${P[8]}" buyer "${P[0]}"
+# sellera, the node the faults hit, checks every inbound signature on its
+# second thread: crashes and restarts with envelopes in that queue.
+sed -i 's/^tick_ms = 20$/tick_ms = 20\nsignature_offload_percent = 0/' sellera/node.toml
 echo pass > proxy_a.ctl; echo pass > proxy_b.ctl
 python3 "$HERE/chaos_proxy.py" "$PROXY_TO_A" "${P[3]}" proxy_a.ctl proxy_a.json 11 & PIDS+=($!)
 python3 "$HERE/chaos_proxy.py" "$PROXY_TO_BUYER" "${P[0]}" proxy_b.ctl proxy_b.json 12 & PIDS+=($!)

@@ -24,6 +24,9 @@ write_config buyer "${P[0]}" "${P[1]}" "${P[2]}" sellera "${P[3]}" sellerb "${P[
 write_config sellera "${P[3]}" "${P[4]}" "${P[5]}" buyer "${P[0]}"
 write_config sellerb "${P[6]}" "${P[7]}" "${P[8]}" buyer "${P[0]}"
 write_config mallory "${P[9]}" "${P[10]}" "${P[11]}" buyer "${P[0]}"
+# sellerb hands every inbound envelope to its signature-check thread, so the
+# real deal flow runs that path as well as the inline one.
+sed -i 's/^tick_ms = 20$/tick_ms = 20\nsignature_offload_percent = 0/' sellerb/node.toml
 
 # ---------------------------------------------------------------- bad config
 cp buyer/node.toml bad.toml

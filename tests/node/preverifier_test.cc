@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "node/core/testing/testing.h"
+#include "node/daemon/daemon_limits.h"
 #include "node/daemon/preverifier.h"
 #include "protocol/protocol.h"
 
@@ -53,7 +54,7 @@ TEST(Preverifier, HandsBackEveryItemInOrderAndRemembersOnlyWhatVerified) {
   crypto::VerifyMemo memo;
   std::vector<Bytes> back;
   {
-    Preverifier p(io, memo);
+    Preverifier p(io, memo, kSignatureOffloadPercentDefault);
     for (const Item& it : items) p.submit(it.bytes, [&](Bytes b) { back.push_back(std::move(b)); });
     EXPECT_EQ(p.pending(), items.size());
     EXPECT_TRUE(p.offload());  // Items are queued: later ones must follow them.
@@ -79,7 +80,7 @@ TEST(Preverifier, StopHandsBackWhatIsQueued) {
   boost::asio::io_context io;
   crypto::VerifyMemo memo;
   std::size_t back = 0;
-  Preverifier p(io, memo);
+  Preverifier p(io, memo, 0);
   for (const Item& it : items) p.submit(it.bytes, [&](Bytes) { ++back; });
   p.stop();  // Checks and posts everything first.
   io.run();
@@ -91,7 +92,8 @@ TEST(Preverifier, OffloadFollowsTheIoThreadsLoad) {
   ASSERT_TRUE(crypto::init());
   boost::asio::io_context io;
   crypto::VerifyMemo memo;
-  Preverifier p(io, memo);
+  EXPECT_TRUE(Preverifier(io, memo, 0).offload());  // 0: always.
+  Preverifier p(io, memo, 75);
   EXPECT_FALSE(p.offload());  // Idle: checks stay inline.
   auto t = std::chrono::steady_clock::time_point{} + 1h;
   p.note_io_busy(0ms, t);  // Opens a window.
