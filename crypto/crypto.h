@@ -128,8 +128,8 @@ Result<void> verify_raw(const PublicKey& key, ByteSpan message, const Signature&
 
 // A bounded memo of signatures that verified, for a process that checks the
 // same signature again and again: a node meets its peer's checkpoint note in
-// every receipt that cites it, and a receipt that came before its contract
-// again when the contract is anchored. While a VerifyMemo::Use is alive on a
+// every receipt that cites it, and a receipt that arrived before its
+// contract again when the contract is anchored. While a VerifyMemo::Use is alive on a
 // thread, verify() and verify_raw() on that thread first look up
 // BLAKE2b-256(key || signature || message) and record it after a successful
 // check. Failures are never recorded, so a memo changes how long a

@@ -15,6 +15,9 @@ if [[ ${PACTUM_SKIP_SANITIZE:-0} != 1 ]]; then
   # daemon, the CLI or the benchmarks): it halves this pass on two cores.
   PACTUM_CONFIGURE_ONLY=1 "$root/tools/setup.sh" build-sanitize \
     -Db_sanitize=address,undefined -Db_lundef=false
+  # Regenerate first if a meson.build changed since the last run, so the
+  # introspected list holds every unit test of this tree.
+  ninja -C "$root/build-sanitize" build.ninja >/dev/null
   mapfile -t unit_targets < <("$root/tools/unit_test_targets.py" "$root/build-sanitize")
   ninja -C "$root/build-sanitize" -j "${PACTUM_JOBS:-2}" "${unit_targets[@]}" \
     | grep -vE '^\[[0-9]+/[0-9]+\] ' || true

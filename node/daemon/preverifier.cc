@@ -23,6 +23,13 @@ void Preverifier::submit(Bytes envelope, Then then) {
     then(std::move(bytes));
   };
   std::lock_guard lock(mu_);
+  if (stopping_) {
+    // No thread to check it: hand it back unchecked (the core checks anyway).
+    boost::asio::post(io_, [bytes = std::move(envelope), done = std::move(done)]() mutable {
+      done(std::move(bytes));
+    });
+    return;
+  }
   queue_.emplace_back(std::move(envelope), std::move(done));
   cv_.notify_one();
 }

@@ -43,9 +43,9 @@ class Preverifier {
   Preverifier(const Preverifier&) = delete;
   Preverifier& operator=(const Preverifier&) = delete;
 
-  // Checks `envelope`, then posts then(envelope) to the io thread. Memory is
-  // bounded by what feeds it: the transport's per-peer frame rate and the
-  // API's pending-request limit.
+  // Checks `envelope`, then posts then(envelope) to the io thread (after
+  // stop(), posts it unchecked). Memory is bounded by what feeds it: the
+  // transport's per-peer frame rate and the API's pending-request limit.
   void submit(Bytes envelope, Then then);
   // Items submitted whose `then` has not run yet.
   std::size_t pending() const { return pending_; }
