@@ -1,9 +1,8 @@
 // Goal: the preverifier hands every envelope back to the io thread exactly
 // once, unchanged and in submission order, whether or not it verifies;
 // it records what verified in the memo (so the core's own check is a hit)
-// and never what did not; stop() hands back what is queued (and what
-// comes after, unchecked); offload()
-// follows the io thread's measured load.
+// and never what did not; stop() hands back what is queued (and what comes
+// after, unchecked); offload() follows the io thread's measured load.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
